@@ -1,0 +1,89 @@
+"""The ``seqstudio`` command line: ``generate``, ``export``, ``stats`` and, with no
+subcommand, the desktop application.
+
+Each subcommand lives in its own module exposing ``register(subparsers)``, which adds a
+parser whose ``func`` default runs it. Heavy libraries are imported inside the
+subcommands, so ``seqstudio --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from seqstudio._version import __version__
+
+#: Subcommand modules, in the order ``--help`` lists them.
+SUBCOMMAND_MODULES = (
+    "seqstudio.cli.generate_cmd",
+    "seqstudio.cli.export_cmd",
+    "seqstudio.cli.stats_cmd",
+)
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class CliArgumentParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> None:  # noqa: D102 - argparse API
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the top-level parser with every available subcommand registered."""
+    parser = CliArgumentParser(
+        prog="seqstudio",
+        description="Images of handwritten digit sequences with exact labels. "
+        "Run without a subcommand to open the desktop application.",
+    )
+    parser.add_argument("--version", action="version", version=f"seqstudio {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CliArgumentParser)
+    for module_name in SUBCOMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue  # subcommand not built yet
+        module.register(subparsers)
+    return parser
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> int:
+    """Print one line naming the problem on stderr and return the exit code."""
+    print(f"seqstudio: error: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the process exit code."""
+    from seqstudio.core.errors import SeqstudioError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        return _start_gui()
+    try:
+        return int(args.func(args) or 0)
+    except SeqstudioError as exc:
+        return fail(str(exc))
+    except KeyboardInterrupt:
+        return fail("interrupted", EXIT_INTERRUPTED)
+    except OSError as exc:
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        return fail(f"{exc.strerror or exc}{where}", 1)
+
+
+def _start_gui() -> int:
+    try:
+        from seqstudio.gui.app import run_app
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("seqstudio.gui"):
+            return fail("the desktop application is not available in this build; "
+                        "see `seqstudio --help` for the commands")
+        raise
+    return run_app()
