@@ -1,0 +1,1 @@
+"""Data files bundled with seqstudio (installed as the ``seqstudio.resources`` package)."""

@@ -1,0 +1,343 @@
+"""Glyph sources: the pools of labelled images that sequences are stitched from.
+
+Three sources exist, named by a *source string*:
+
+``"bundled"``
+    The 5,000-digit MNIST subset shipped with seqstudio (400 train + 100 test per class).
+``"idx:DIR"``
+    A folder holding the four standard MNIST IDX files (raw or ``.gz``); ``train-*``
+    files form the train pool, ``t10k-*`` files the test pool.
+``"folder:DIR"``
+    Images in ``DIR/<label>/*.png|jpg|...`` (any size, any colour), so letters or your
+    own handwriting can be used. ``DIR/train/<label>`` and ``DIR/test/<label>`` give the
+    pools explicitly; otherwise every fifth file of each label (in name order) is held
+    out for the test pool.
+
+Every pool stores its pixels once, in one ``(N, height, max_width)`` uint8 array with
+bright ink on a 0 background (MNIST's convention), plus a width per glyph.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from seqstudio.core.errors import DataError, SpecError
+from seqstudio.core.idx import read_idx
+from seqstudio.core.resources import resource_path
+
+POOL_NAMES = ("train", "test")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+MNIST_CLASSES = tuple(str(d) for d in range(10))
+_IDX_PREFIX = {"train": "train", "test": "t10k"}
+
+
+@dataclass(frozen=True, eq=False)
+class GlyphPool:
+    """Labelled glyph images of one height.
+
+    Attributes
+    ----------
+    name : str
+        ``"train"`` or ``"test"``.
+    images : numpy.ndarray
+        ``(N, height, max_width)`` uint8, ink bright on 0; glyph ``i`` is
+        ``images[i, :, :widths[i]]``.
+    widths : numpy.ndarray
+        ``(N,)`` int32 width of each glyph.
+    label_ids : numpy.ndarray
+        ``(N,)`` int32 index into ``classes``.
+    classes : tuple of str
+        The label of each class id.
+    """
+
+    name: str
+    images: np.ndarray
+    widths: np.ndarray
+    label_ids: np.ndarray
+    classes: tuple[str, ...]
+    _scaled: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        ink = self.images > 0
+        cols = ink.any(axis=1)  # (N, W)
+        rows = ink.any(axis=2)  # (N, H)
+        has_ink = cols.any(axis=1)
+        width_max = self.images.shape[2]
+        first_col = np.where(has_ink, cols.argmax(axis=1), 0)
+        last_col = np.where(has_ink, width_max - 1 - cols[:, ::-1].argmax(axis=1), self.widths - 1)
+        first_row = np.where(has_ink, rows.argmax(axis=1), 0)
+        last_row = np.where(has_ink, rows.shape[1] - 1 - rows[:, ::-1].argmax(axis=1), rows.shape[1] - 1)
+        # (N, 4): first and last ink column, first and last ink row (inclusive).
+        object.__setattr__(
+            self, "ink_extents", np.stack([first_col, last_col, first_row, last_row], axis=1).astype(np.int32)
+        )
+        members = {label: np.flatnonzero(self.label_ids == k) for k, label in enumerate(self.classes)}
+        object.__setattr__(self, "members", members)
+
+    @property
+    def height(self) -> int:
+        """Height of every glyph in pixels."""
+        return int(self.images.shape[1])
+
+    def __len__(self) -> int:
+        return int(self.images.shape[0])
+
+    def glyph(self, index: int) -> np.ndarray:
+        """The glyph at ``index`` (a read-only view)."""
+        return self.images[index, :, : self.widths[index]]
+
+    def count(self, label: str) -> int:
+        """How many glyphs carry ``label``."""
+        members = self.members.get(label)
+        return 0 if members is None else len(members)
+
+    def at_height(self, height: int) -> GlyphPool:
+        """This pool with every glyph resized to ``height``, aspect kept (cached).
+
+        Downscaling uses area averaging, upscaling bilinear interpolation; both work on
+        uint8 with saturation, so no value wraps around.
+        """
+        if height == self.height:
+            return self
+        cached = self._scaled.get(height)
+        if cached is None:
+            cached = _resize_pool(self, height)
+            self._scaled[height] = cached
+        return cached
+
+
+def _resize_pool(pool: GlyphPool, height: int) -> GlyphPool:
+    import cv2
+
+    scale = height / pool.height
+    widths = np.maximum(1, np.rint(pool.widths * scale)).astype(np.int32)
+    images = np.zeros((len(pool), height, int(widths.max())), np.uint8)
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    for i in range(len(pool)):
+        images[i, :, : widths[i]] = cv2.resize(
+            pool.glyph(i), (int(widths[i]), height), interpolation=interpolation
+        )
+    return GlyphPool(pool.name, images, widths, pool.label_ids, pool.classes)
+
+
+@dataclass(frozen=True, eq=False)
+class GlyphSource:
+    """A named pair of glyph pools.
+
+    Attributes
+    ----------
+    source : str
+        The source string it was opened from (``"bundled"``, ``"idx:DIR"``, ``"folder:DIR"``).
+    pools : dict
+        ``{"train": GlyphPool, "test": GlyphPool}``.
+    """
+
+    source: str
+    pools: dict[str, GlyphPool]
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """Labels the source can draw (those of its train pool)."""
+        return self.pools["train"].classes
+
+    def pool(self, name: str) -> GlyphPool:
+        """The pool called ``name`` (``"train"`` or ``"test"``)."""
+        try:
+            return self.pools[name]
+        except KeyError:
+            raise SpecError("pool", f"{name!r} is not one of {', '.join(POOL_NAMES)}") from None
+
+    def describe(self) -> str:
+        """One line saying what the source holds, e.g. ``bundled: train 4000, test 1000, 10 classes``."""
+        sizes = ", ".join(f"{name} {len(p)}" for name, p in self.pools.items())
+        return f"{self.source}: {sizes}, {len(self.classes)} classes"
+
+
+def parse_source(source: str) -> tuple[str, Path | None]:
+    """Split a source string into its kind and folder.
+
+    Raises
+    ------
+    SpecError
+        If the string is not ``bundled``, ``idx:DIR`` or ``folder:DIR``.
+    """
+    if source == "bundled":
+        return "bundled", None
+    kind, sep, path = source.partition(":")
+    if not sep or kind not in ("idx", "folder") or not path:
+        raise SpecError("source", f"{source!r} is not 'bundled', 'idx:DIR' or 'folder:DIR'")
+    return kind, Path(path).expanduser()
+
+
+def open_source(source: str = "bundled") -> GlyphSource:
+    """Open (and cache) the glyph source named by ``source``.
+
+    Parameters
+    ----------
+    source : str
+        ``"bundled"``, ``"idx:DIR"`` or ``"folder:DIR"``.
+
+    Raises
+    ------
+    SpecError
+        If the source string is malformed.
+    DataError
+        If the files cannot be read or are not valid.
+    """
+    kind, path = parse_source(source)
+    if kind == "bundled":
+        return _open_bundled()
+    assert path is not None
+    if not path.is_dir():
+        raise DataError(f"{path}: not a folder" if path.exists() else f"{path}: folder not found")
+    stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in path.iterdir()))
+    return _open_cached(kind, str(path.resolve()), stamp, source)
+
+
+@functools.lru_cache(maxsize=1)
+def _open_bundled() -> GlyphSource:
+    folder = resource_path("mnist")
+    pools = {}
+    for pool in POOL_NAMES:
+        prefix = _IDX_PREFIX[pool]
+        with _as_file(folder / f"{prefix}-images-idx3-ubyte.gz") as images_path, _as_file(
+            folder / f"{prefix}-labels-idx1-ubyte.gz"
+        ) as labels_path:
+            pools[pool] = _mnist_pool(pool, images_path, labels_path)
+    return GlyphSource("bundled", pools)
+
+
+def _as_file(traversable):
+    from importlib.resources import as_file
+
+    return as_file(traversable)
+
+
+@functools.lru_cache(maxsize=4)
+def _open_cached(kind: str, path: str, stamp: tuple, source: str) -> GlyphSource:
+    folder = Path(path)
+    if kind == "idx":
+        return GlyphSource(source, load_idx_pools(folder))
+    return GlyphSource(source, load_folder_pools(folder))
+
+
+def find_idx_files(folder: Path) -> dict[str, tuple[Path, Path]]:
+    """Find the MNIST IDX image and label files of each pool in ``folder``.
+
+    Accepts the usual spellings: ``train-images-idx3-ubyte``, ``train-images.idx3-ubyte``,
+    each raw or ending in ``.gz``.
+
+    Raises
+    ------
+    DataError
+        Naming every file that is missing.
+    """
+    found: dict[str, tuple[Path, Path]] = {}
+    missing = []
+    for pool in POOL_NAMES:
+        pair = []
+        for what, dims in (("images", 3), ("labels", 1)):
+            stem = f"{_IDX_PREFIX[pool]}-{what}"
+            candidates = [
+                folder / f"{stem}{sep}idx{dims}-ubyte{gz}" for sep in ("-", ".") for gz in ("", ".gz")
+            ]
+            hit = next((c for c in candidates if c.is_file()), None)
+            if hit is None:
+                missing.append(f"{stem}-idx{dims}-ubyte[.gz]")
+            pair.append(hit)
+        found[pool] = (pair[0], pair[1])
+    if missing:
+        raise DataError(f"{folder}: missing MNIST IDX file(s): {', '.join(missing)}")
+    return found
+
+
+def load_idx_pools(folder: Path) -> dict[str, GlyphPool]:
+    """Load the train and test pools from the four MNIST IDX files in ``folder``."""
+    return {pool: _mnist_pool(pool, *paths) for pool, paths in find_idx_files(folder).items()}
+
+
+def _mnist_pool(name: str, images_path: Path, labels_path: Path) -> GlyphPool:
+    images = read_idx(images_path, expected_ndim=3)
+    labels = read_idx(labels_path, expected_ndim=1)
+    if images.shape[0] != labels.shape[0]:
+        raise DataError(
+            f"{images_path}: holds {images.shape[0]} images but {labels_path.name} holds {labels.shape[0]} labels"
+        )
+    if images.shape[0] == 0:
+        raise DataError(f"{images_path}: holds no images")
+    if labels.size and labels.max() > 9:
+        raise DataError(f"{labels_path}: label {int(labels.max())} is outside the MNIST classes 0-9")
+    widths = np.full(images.shape[0], images.shape[2], np.int32)
+    return GlyphPool(name, images, widths, labels.astype(np.int32), MNIST_CLASSES)
+
+
+def load_folder_pools(folder: Path, height: int = 28) -> dict[str, GlyphPool]:
+    """Load glyphs from ``folder/<label>/*`` (or ``folder/{train,test}/<label>/*``).
+
+    Each image is converted to grayscale, made bright-ink-on-dark (an image whose border
+    is brighter than its middle is inverted, and the border level is subtracted), and
+    resized to ``height`` with its aspect kept.
+
+    Raises
+    ------
+    DataError
+        If the folder has no label subfolders with images, or an image cannot be read.
+    """
+    split_dirs = {pool: folder / pool for pool in POOL_NAMES}
+    if all(d.is_dir() for d in split_dirs.values()):
+        files = {pool: _label_files(d) for pool, d in split_dirs.items()}
+    else:
+        files = {"train": {}, "test": {}}
+        for label, paths in _label_files(folder).items():
+            files["test"][label] = [p for k, p in enumerate(paths) if k % 5 == 4]
+            files["train"][label] = [p for k, p in enumerate(paths) if k % 5 != 4]
+    classes = tuple(sorted(set(files["train"]) | set(files["test"])))
+    if not classes or not any(files["train"].values()):
+        raise DataError(f"{folder}: no images found in label subfolders (expected {folder}/<label>/*.png)")
+    return {pool: _folder_pool(pool, files[pool], classes, height) for pool in POOL_NAMES}
+
+
+def _label_files(folder: Path) -> dict[str, list[Path]]:
+    labels = {}
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+        paths = sorted(p for p in sub.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+        if paths:
+            labels[sub.name] = paths
+    return labels
+
+
+def _folder_pool(name: str, files: dict[str, list[Path]], classes: tuple[str, ...], height: int) -> GlyphPool:
+    glyphs, label_ids = [], []
+    for label, paths in files.items():
+        for path in paths:
+            glyphs.append(_load_glyph_image(path, height))
+            label_ids.append(classes.index(label))
+    widths = np.array([g.shape[1] for g in glyphs] or [1], np.int32)[: len(glyphs)]
+    images = np.zeros((len(glyphs), height, int(widths.max()) if len(glyphs) else 1), np.uint8)
+    for i, glyph in enumerate(glyphs):
+        images[i, :, : glyph.shape[1]] = glyph
+    return GlyphPool(name, images, widths, np.array(label_ids, np.int32), classes)
+
+
+def _load_glyph_image(path: Path, height: int) -> np.ndarray:
+    import cv2
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            gray = np.asarray(image.convert("L"), dtype=np.uint8)
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
+        raise DataError(f"{path}: cannot read image ({exc})") from None
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    background = int(np.median(border))
+    if background > 127:
+        gray = 255 - gray
+        background = 255 - background
+    gray = np.subtract(gray, background, dtype=np.int16).clip(0, 255).astype(np.uint8)
+    width = max(1, round(gray.shape[1] * height / gray.shape[0]))
+    interpolation = cv2.INTER_AREA if height < gray.shape[0] else cv2.INTER_LINEAR
+    return cv2.resize(gray, (width, height), interpolation=interpolation)

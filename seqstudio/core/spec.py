@@ -1,0 +1,316 @@
+"""The generation spec: one typed, immutable, self-validating description of what to draw.
+
+It is the single source of truth shared by the Python API, the CLI, presets, the GUI and
+batch export, and round-trips through JSON with a schema version::
+
+    spec = GenerationSpec(digits="14543", spacing_min=5, spacing_max=10, width=200)
+    same = GenerationSpec.from_json(spec.to_json())
+
+Every invalid value raises :class:`~seqstudio.core.errors.SpecError` naming the field,
+the value and what is allowed. Checks that need the glyph source (labels it has, widths
+that fit) happen when a :class:`~seqstudio.core.generator.SequenceGenerator` is built.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from seqstudio.core.errors import SpecError
+
+SCHEMA_NAME = "seqstudio.generation-spec"
+SCHEMA_VERSION = 1
+
+SPACING_MODES = ("variable", "fixed")
+SPACING_SCOPES = ("between", "edges")
+FIT_MODES = ("pad", "exact", "scale", "stretch")
+ALIGNMENTS = ("left", "center", "right", "random")
+POOLS = ("train", "test")
+
+MAX_WIDTH = 16384
+MAX_HEIGHT = 1024
+MAX_SEQUENCE_LENGTH = 256
+MAX_SEED = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class RandomSequences:
+    """Draw a new random label sequence for every image.
+
+    Attributes
+    ----------
+    min_length, max_length : int
+        Sequence length range, both ends included (1 ≤ min ≤ max ≤ 256).
+    labels : tuple of str, optional
+        Labels to draw from; ``None`` means every class of the glyph source.
+    weights : tuple of float, optional
+        Relative weight of each of ``labels`` (same length); ``None`` means uniform.
+    """
+
+    min_length: int = 1
+    max_length: int = 5
+    labels: tuple[str, ...] | None = None
+    weights: tuple[float, ...] | None = None
+
+    def __post_init__(self) -> None:
+        _check_int("random.min_length", self.min_length, 1, MAX_SEQUENCE_LENGTH)
+        _check_int("random.max_length", self.max_length, 1, MAX_SEQUENCE_LENGTH)
+        if self.min_length > self.max_length:
+            raise SpecError(
+                "random.max_length",
+                f"{self.max_length} is below random.min_length {self.min_length} (need min ≤ max)",
+            )
+        if self.labels is not None:
+            labels = _as_labels("random.labels", self.labels)
+            object.__setattr__(self, "labels", labels)
+        if self.weights is not None:
+            if self.labels is None:
+                raise SpecError("random.weights", "weights need an explicit random.labels list of the same length")
+            if isinstance(self.weights, (str, bytes)) or not isinstance(self.weights, Sequence):
+                raise SpecError("random.weights", f"{self.weights!r} is not a list of numbers")
+            weights = tuple(self.weights)
+            if len(weights) != len(self.labels):
+                raise SpecError(
+                    "random.weights", f"has {len(weights)} values for {len(self.labels)} labels (need one per label)"
+                )
+            for k, w in enumerate(weights):
+                if isinstance(w, bool) or not isinstance(w, (int, float)) or not w >= 0 or w == float("inf"):
+                    raise SpecError(f"random.weights[{k}]", f"{w!r} is not a finite number ≥ 0")
+            if sum(weights) <= 0:
+                raise SpecError("random.weights", "all weights are 0 (at least one must be > 0)")
+            object.__setattr__(self, "weights", tuple(float(w) for w in weights))
+
+
+@dataclass(frozen=True)
+class GenerationSpec:
+    """What to generate. Immutable; use :meth:`replace` to derive a changed copy.
+
+    Attributes
+    ----------
+    digits : tuple of str
+        The label sequence, e.g. ``"14543"`` (one label per character) or a list of
+        labels. Ignored when ``random`` is set.
+    random : RandomSequences, optional
+        Draw a random sequence per image instead of ``digits``.
+    spacing_min, spacing_max : int
+        Gap range in pixels, 0 ≤ min ≤ max.
+    spacing_mode : str
+        ``"variable"``: each gap drawn independently and uniformly from [min, max];
+        ``"fixed"``: one gap value, drawn once per image, for every gap.
+    spacing_scope : str
+        ``"between"``: n−1 gaps between the digits; ``"edges"``: n+1, the two outer ones
+        (before the first and after the last digit) included.
+    width, height : int
+        Output size in pixels. Glyphs are scaled to ``height`` with their aspect kept.
+    fit : str
+        How the laid-out sequence meets ``width``. ``"pad"`` (default) keeps glyphs and
+        gaps untouched and pads at ``align``; it is the only mode that keeps both the
+        pixels and the promised gap distribution, so it is the default, and a width that
+        is too small is an error giving the minimum. ``"exact"`` chooses gaps within
+        [min, max] that fill the width exactly. ``"scale"`` shrinks the whole sequence
+        uniformly (aspect kept) when it is too wide, then pads. ``"stretch"`` resizes the
+        sequence to the width, distorting it (what most older generators do).
+    align : str
+        Where a padded sequence sits: ``left``, ``center``, ``right`` or ``random``.
+    crop : bool
+        Use each glyph's ink columns instead of its whole cell, so gaps are ink-to-ink.
+    invert : bool
+        Black ink on white instead of MNIST's white on black.
+    pool : str
+        ``"train"`` or ``"test"`` glyphs.
+    source : str
+        Glyph source: ``"bundled"``, ``"idx:DIR"`` or ``"folder:DIR"``.
+    seed : int
+        Image ``i`` depends only on (spec, seed, i).
+    augment : tuple
+        Augmentation operations (see :mod:`seqstudio.core.augment`); empty for none.
+    """
+
+    digits: tuple[str, ...] = ("1", "4", "5", "4", "3")
+    random: RandomSequences | None = None
+    spacing_min: int = 5
+    spacing_max: int = 10
+    spacing_mode: str = "variable"
+    spacing_scope: str = "between"
+    width: int = 200
+    height: int = 28
+    fit: str = "pad"
+    align: str = "center"
+    crop: bool = False
+    invert: bool = False
+    pool: str = "train"
+    source: str = "bundled"
+    seed: int = 0
+    augment: tuple = field(default=())
+
+    def __post_init__(self) -> None:
+        if isinstance(self.random, Mapping):
+            object.__setattr__(self, "random", _random_from_dict(self.random))
+        if self.random is not None and not isinstance(self.random, RandomSequences):
+            raise SpecError("random", f"{self.random!r} is not a random-sequence setting or null")
+        digits = _as_labels("digits", self.digits, allow_empty=self.random is not None)
+        if len(digits) > MAX_SEQUENCE_LENGTH:
+            raise SpecError("digits", f"{len(digits)} labels is more than the maximum {MAX_SEQUENCE_LENGTH}")
+        object.__setattr__(self, "digits", digits)
+        _check_int("spacing_min", self.spacing_min, 0, MAX_WIDTH)
+        _check_int("spacing_max", self.spacing_max, 0, MAX_WIDTH)
+        if self.spacing_min > self.spacing_max:
+            raise SpecError(
+                "spacing_max", f"{self.spacing_max} is below spacing_min {self.spacing_min} (need min ≤ max)"
+            )
+        _check_choice("spacing_mode", self.spacing_mode, SPACING_MODES)
+        _check_choice("spacing_scope", self.spacing_scope, SPACING_SCOPES)
+        _check_int("width", self.width, 1, MAX_WIDTH)
+        _check_int("height", self.height, 1, MAX_HEIGHT)
+        _check_choice("fit", self.fit, FIT_MODES)
+        _check_choice("align", self.align, ALIGNMENTS)
+        _check_bool("crop", self.crop)
+        _check_bool("invert", self.invert)
+        _check_choice("pool", self.pool, POOLS)
+        if not isinstance(self.source, str) or not self.source:
+            raise SpecError("source", f"{self.source!r} is not 'bundled', 'idx:DIR' or 'folder:DIR'")
+        from seqstudio.core.glyphs import parse_source
+
+        parse_source(self.source)
+        _check_int("seed", self.seed, 0, MAX_SEED)
+        object.__setattr__(self, "augment", _validate_augment(self.augment))
+
+    # ----------------------------------------------------------------- derived values
+    @property
+    def label_text(self) -> str:
+        """The fixed sequence as text (``""`` for random sequences)."""
+        return "" if self.random is not None else "".join(self.digits)
+
+    def replace(self, **changes: Any) -> GenerationSpec:
+        """A copy with ``changes`` applied and validated."""
+        return dataclasses.replace(self, **changes)
+
+    # ----------------------------------------------------------------- JSON
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict with the schema name and version first."""
+        data: dict[str, Any] = {"schema": SCHEMA_NAME, "version": SCHEMA_VERSION}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name == "digits":
+                value = "".join(value) if all(len(d) == 1 for d in value) else list(value)
+            elif f.name == "random" and value is not None:
+                value = {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(value).items()}
+            elif f.name == "augment":
+                value = [op.to_dict() for op in value]
+            data[f.name] = value
+        return data
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The spec as JSON text."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> GenerationSpec:
+        """Build and validate a spec from a dict such as :meth:`to_dict` gives.
+
+        Missing fields take their defaults; unknown fields are an error.
+        """
+        if not isinstance(data, Mapping):
+            raise SpecError("spec", f"expected a JSON object, got {type(data).__name__}")
+        data = dict(data)
+        schema = data.pop("schema", SCHEMA_NAME)
+        version = data.pop("version", SCHEMA_VERSION)
+        if schema != SCHEMA_NAME:
+            raise SpecError("schema", f"{schema!r} is not {SCHEMA_NAME!r}")
+        if version != SCHEMA_VERSION:
+            raise SpecError("version", f"{version!r} is not supported (this seqstudio reads version {SCHEMA_VERSION})")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise SpecError(unknown[0], f"unknown field (known fields: {', '.join(sorted(known))})")
+        return cls(**data)
+
+    @classmethod
+    def from_json(cls, text: str) -> GenerationSpec:
+        """Parse and validate JSON text."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SpecError("spec", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        return cls.from_dict(data)
+
+    @classmethod
+    def load(cls, path: str | Path) -> GenerationSpec:
+        """Read a spec file, naming the file in any error."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SpecError("spec", f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+        try:
+            return cls.from_json(text)
+        except SpecError as exc:
+            raise SpecError(exc.field, f"{exc.message} (in {path})") from None
+
+    def save(self, path: str | Path) -> None:
+        """Write the spec as JSON."""
+        Path(path).write_text(self.to_json() + "\n", encoding="utf-8")
+
+
+# --------------------------------------------------------------------- validators
+def _check_int(name: str, value: Any, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SpecError(name, f"{value!r} is not a whole number (allowed: {low} to {high})")
+    if not low <= value <= high:
+        raise SpecError(name, f"{value} is outside the allowed range {low} to {high}")
+
+
+def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise SpecError(name, f"{value!r} is not one of: {', '.join(choices)}")
+
+
+def _check_bool(name: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise SpecError(name, f"{value!r} is not true or false")
+
+
+def _as_labels(name: str, value: Any, allow_empty: bool = False) -> tuple[str, ...]:
+    if isinstance(value, str):
+        labels = tuple(value)
+    elif isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
+        labels = tuple(value)
+    elif isinstance(value, Sequence) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        labels = tuple(str(v) for v in value)
+    else:
+        raise SpecError(name, f"{value!r} is not a string of labels or a list of label strings")
+    if not labels and not allow_empty:
+        raise SpecError(name, "is empty (give at least one label, e.g. '14543', or ask for random sequences)")
+    for k, label in enumerate(labels):
+        if not label or label.isspace():
+            raise SpecError(f"{name}[{k}]", f"{label!r} is not a label (blank)")
+    return labels
+
+
+def _random_from_dict(data: Mapping[str, Any]) -> RandomSequences:
+    known = {f.name for f in dataclasses.fields(RandomSequences)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise SpecError(f"random.{unknown[0]}", f"unknown field (known: {', '.join(sorted(known))})")
+    values = dict(data)
+    for key in ("labels", "weights"):
+        if isinstance(values.get(key), list):
+            values[key] = tuple(values[key])
+    return RandomSequences(**values)
+
+
+def _validate_augment(value: Any) -> tuple:
+    """Validate the augmentation list; filled in by :mod:`seqstudio.core.augment`."""
+    try:
+        from seqstudio.core.augment.spec import parse_pipeline
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("seqstudio.core.augment"):
+            if value not in ((), []):
+                raise SpecError("augment", "augmentation is not available in this build") from None
+            return ()
+        raise
+    return parse_pipeline(value)
