@@ -20,6 +20,8 @@ SUBCOMMAND_MODULES = (
     "seqstudio.cli.generate_cmd",
     "seqstudio.cli.export_cmd",
     "seqstudio.cli.stats_cmd",
+    "seqstudio.cli.data_cmd",
+    "seqstudio.cli.desktop_cmd",
 )
 
 EXIT_USAGE = 2
