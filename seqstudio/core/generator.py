@@ -359,7 +359,7 @@ def _resample(strip: np.ndarray, strip_mask: np.ndarray, count: int, new_w: int,
     are the extent of those pixels where the image has ink, and the mask gives each ink
     pixel to the glyph that contributed most.
     """
-    import cv2
+    from seqstudio.core.cv import cv2
 
     shrinking = new_w < strip.shape[1]
     interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR

@@ -111,7 +111,7 @@ class GlyphPool:
 
 
 def _resize_pool(pool: GlyphPool, height: int) -> GlyphPool:
-    import cv2
+    from seqstudio.core.cv import cv2
 
     scale = height / pool.height
     widths = np.maximum(1, np.rint(pool.widths * scale)).astype(np.int32)
@@ -324,7 +324,7 @@ def _folder_pool(name: str, files: dict[str, list[Path]], classes: tuple[str, ..
 
 
 def _load_glyph_image(path: Path, height: int) -> np.ndarray:
-    import cv2
+    from seqstudio.core.cv import cv2
     from PIL import Image, UnidentifiedImageError
 
     try:
