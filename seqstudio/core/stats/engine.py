@@ -1,0 +1,258 @@
+"""``compute_dataset_stats``: scan a folder, decode in parallel, merge exact sums."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+
+from seqstudio.core.progress import CancelCheck, ProgressCallback, ProgressTracker
+from seqstudio.core.stats.accumulate import GroupAccumulator
+from seqstudio.core.stats.decode import DEFAULT_MAX_PIXELS
+from seqstudio.core.stats.errors import StatsCancelledError, StatsInputError
+from seqstudio.core.stats.manifest import read_label_stats
+from seqstudio.core.stats.model import OVERALL, DatasetStats, FileProblem
+from seqstudio.core.stats.scan import ALLOWED_TYPES, count_files, validate_root, walk
+from seqstudio.core.stats.worker import ChunkResult, ChunkTask, init_worker, process_chunk
+
+PartialCallback = Callable[[DatasetStats], None]
+#: Non-image file names kept as examples in the result.
+MAX_NON_IMAGE_EXAMPLES = 100
+
+
+class _Run:
+    """Mutable state of one scan; :meth:`snapshot` turns it into plain data."""
+
+    def __init__(self, root: Path, as_rgb: bool, max_pixels: int, total: int) -> None:
+        self.root = root
+        self.as_rgb = as_rgb
+        self.max_pixels = max_pixels
+        self.total = total
+        self.done = 0
+        self.groups: dict[str, GroupAccumulator] = {}
+        self.problems: list[FileProblem] = []
+        self.non_images = 0
+        self.non_image_examples: list[str] = []
+        self.manifests: list[str] = []
+        # The only per-file state: one 20-byte digest per image, for exact duplicates.
+        self.first_seen: dict[bytes, str] = {}
+        self.duplicates: dict[bytes, list[str]] = {}
+        self.start = time.perf_counter()
+
+    def add_result(self, task: ChunkTask, result: ChunkResult) -> None:
+        for name, acc in result.groups.items():
+            mine = self.groups.get(name)
+            if mine is None:
+                self.groups[name] = acc
+            else:
+                mine.merge(acc)
+        self.problems.extend(result.problems)
+        for rel, digest in zip(task.rels, result.digests):
+            if digest is None:
+                continue
+            first = self.first_seen.setdefault(digest, rel)
+            if first != rel:
+                self.duplicates.setdefault(digest, [first]).append(rel)
+        self.done += len(task.rels)
+
+    def snapshot(self, complete: bool) -> DatasetStats:
+        categories = {
+            name: acc.finalize(name, self.as_rgb) for name, acc in sorted(self.groups.items())
+        }
+        overall = GroupAccumulator()
+        for acc in self.groups.values():
+            overall.merge(acc)
+        return DatasetStats(
+            root=str(self.root),
+            as_rgb=self.as_rgb,
+            max_pixels=self.max_pixels,
+            categories=categories,
+            overall=overall.finalize(OVERALL, self.as_rgb),
+            problems=sorted(self.problems, key=lambda p: (p.path, p.kind)),
+            non_image_files=self.non_images,
+            non_image_examples=list(self.non_image_examples),
+            duplicate_groups=[list(group) for group in self.duplicates.values()],
+            manifests=list(self.manifests),
+            files_total=self.total,
+            files_done=self.done,
+            complete=complete,
+            elapsed=time.perf_counter() - self.start,
+        )
+
+
+def compute_dataset_stats(
+    root: str | os.PathLike[str],
+    *,
+    as_rgb: bool = False,
+    workers: int | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+    on_partial: PartialCallback | None = None,
+    partial_interval: float = 1.0,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    chunk_size: int | None = None,
+) -> DatasetStats:
+    """Compute image statistics of a folder tree, per category (sub-folder) and overall.
+
+    Files are found recursively (extensions png, jpg/jpeg, bmp, tif/tiff, webp, any case;
+    symlinks followed, loops not), decoded in worker processes and summed exactly: per
+    channel, over every pixel of every image, on values scaled to [0, 1]. How modes map
+    to channels, and how a group mixing channel counts is reported, is described in
+    :mod:`seqstudio.core.stats.accumulate` and :mod:`seqstudio.core.stats.decode`.
+    Bad files (empty, corrupt, truncated, declared larger than ``max_pixels``,
+    unreadable) are listed in ``problems`` and never stop the scan.
+
+    Parameters
+    ----------
+    root : path
+        The folder to scan.
+    as_rgb : bool
+        Count every image as RGB (three channels, ready for
+        ``torchvision.transforms.Normalize``).
+    workers : int or None
+        Worker processes (``None``: one per CPU). ``1`` decodes in this process. Workers
+        are started with the ``spawn`` method, so calling this from a GUI thread is safe.
+    progress : callable or None
+        Receives :class:`~seqstudio.core.progress.Progress` snapshots (units: image files).
+    cancel : callable or None
+        Polled between chunks of files; when it returns true the scan stops and
+        :class:`StatsCancelledError` is raised carrying the partial result.
+    on_partial : callable or None
+        Receives a partial :class:`DatasetStats` (``complete=False``) at most every
+        ``partial_interval`` seconds while the scan runs.
+    partial_interval : float
+        Least seconds between two ``on_partial`` calls.
+    max_pixels : int
+        Images whose header declares more pixels are refused without decoding.
+    chunk_size : int or None
+        Files per unit of work sent to a worker (``None``: chosen from the file count).
+
+    Returns
+    -------
+    DatasetStats
+        Plain data; ``to_dict()`` gives JSON.
+
+    Raises
+    ------
+    StatsInputError
+        ``root`` is missing, not a folder, unreadable, empty or holds no image file.
+    StatsCancelledError
+        ``cancel`` returned true.
+    """
+    if workers is not None and workers < 1:
+        raise StatsInputError(f"workers must be at least 1, got {workers}")
+    if max_pixels < 1:
+        raise StatsInputError(f"max_pixels must be at least 1, got {max_pixels}")
+    folder = validate_root(root)
+    n_images, n_files = count_files(folder, cancel)
+    run = _Run(folder, as_rgb, max_pixels, n_images)
+    if cancel is not None and cancel():
+        raise StatsCancelledError(run.snapshot(complete=False))
+    if n_files == 0:
+        raise StatsInputError(f"folder {str(root)!r} is empty; nothing to scan")
+    if n_images == 0:
+        raise StatsInputError(
+            f"no image files in {str(root)!r} ({n_files} other files skipped); "
+            f"image types counted: {ALLOWED_TYPES}"
+        )
+    workers = (os.cpu_count() or 1) if workers is None else workers
+    if chunk_size is None:
+        chunk_size = max(8, min(256, n_images // (workers * 8) or 1))
+    workers = max(1, min(workers, -(-n_images // chunk_size)))
+
+    tracker = ProgressTracker(n_images, progress)
+    tasks = _tasks(run, walk(folder), chunk_size)
+    last_partial = time.perf_counter()
+
+    def after_chunk(task: ChunkTask, result: ChunkResult) -> None:
+        nonlocal last_partial
+        run.add_result(task, result)
+        tracker.advance(len(task.rels))
+        if on_partial is not None and time.perf_counter() - last_partial >= partial_interval:
+            last_partial = time.perf_counter()
+            on_partial(run.snapshot(complete=False))
+
+    if workers == 1:
+        for task in tasks:
+            if cancel is not None and cancel():
+                raise StatsCancelledError(run.snapshot(complete=False))
+            after_chunk(task, process_chunk(task))
+    else:
+        _run_pool(tasks, workers, after_chunk, cancel, run)
+
+    tracker.finish()
+    stats = run.snapshot(complete=True)
+    _attach_labels(stats, folder)
+    return stats
+
+
+def _tasks(run: _Run, entries: Iterator, chunk_size: int) -> Iterator[ChunkTask]:
+    """Group the walk's image files into tasks, recording everything else in ``run``."""
+    rels: list[str] = []
+    categories: list[str] = []
+    for entry in entries:
+        if entry.kind == "image":
+            rels.append(entry.rel)
+            categories.append(entry.category)
+            if len(rels) >= chunk_size:
+                yield ChunkTask(str(run.root), rels, categories, run.max_pixels)
+                rels, categories = [], []
+        elif entry.kind == "manifest":
+            run.manifests.append(entry.rel)
+        elif entry.kind == "other":
+            run.non_images += 1
+            if len(run.non_image_examples) < MAX_NON_IMAGE_EXAMPLES:
+                run.non_image_examples.append(entry.rel)
+        elif entry.problem is not None:
+            run.problems.append(entry.problem)
+    if rels:
+        yield ChunkTask(str(run.root), rels, categories, run.max_pixels)
+
+
+def _run_pool(
+    tasks: Iterator[ChunkTask],
+    workers: int,
+    after_chunk: Callable[[ChunkTask, ChunkResult], None],
+    cancel: CancelCheck | None,
+    run: _Run,
+) -> None:
+    """Feed tasks to a spawn-started pool, a bounded number in flight, merged in order."""
+    context = multiprocessing.get_context("spawn")
+    in_flight: deque[tuple[ChunkTask, Future[ChunkResult]]] = deque()
+    limit = workers * 4
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker) as pool:
+        try:
+            for task in tasks:
+                in_flight.append((task, pool.submit(process_chunk, task)))
+                while len(in_flight) >= limit:
+                    _collect(in_flight, after_chunk, cancel, run)
+            while in_flight:
+                _collect(in_flight, after_chunk, cancel, run)
+        except BaseException:
+            for _, future in in_flight:
+                future.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+def _collect(in_flight, after_chunk, cancel, run: _Run) -> None:
+    task, future = in_flight.popleft()
+    after_chunk(task, future.result())
+    if cancel is not None and cancel():
+        raise StatsCancelledError(run.snapshot(complete=False))
+
+
+def _attach_labels(stats: DatasetStats, folder: Path) -> None:
+    if not stats.manifests:
+        return
+    per_category, overall, problems = read_label_stats(folder, stats.manifests)
+    for name, labels in per_category.items():
+        if name in stats.categories:
+            stats.categories[name].labels = labels
+    stats.overall.labels = overall
+    stats.labels = overall
+    stats.problems.extend(problems)

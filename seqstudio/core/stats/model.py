@@ -1,0 +1,181 @@
+"""Plain-data results of a dataset scan: what the CLI prints and a GUI displays."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+#: Name of the group that holds every image of the scan.
+OVERALL = "(all)"
+#: Category name of the images that lie directly in the scanned folder.
+ROOT_CATEGORY = "."
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """A file (or folder) the scan could not use, and why.
+
+    Attributes
+    ----------
+    path : str
+        Path relative to the scanned folder (POSIX separators).
+    kind : str
+        ``"empty"``, ``"corrupt"``, ``"too_large"``, ``"unsupported"``, ``"unreadable"``
+        (cannot be opened), ``"folder"`` (a folder that cannot be listed or a symlink loop)
+        or ``"manifest"`` (a bad line in ``metadata.jsonl`` / ``labels.csv``).
+    reason : str
+        What is wrong, in words a user can act on.
+    """
+
+    path: str
+    kind: str
+    reason: str
+
+
+@dataclass
+class LabelStats:
+    """Labels from seqstudio manifests (``metadata.jsonl`` or ``labels.csv``).
+
+    Attributes
+    ----------
+    entries : int
+        Manifest rows counted.
+    label_histogram : dict of str to int
+        Rows per label text, most frequent first.
+    length_histogram : dict of int to int
+        Rows per label length (number of characters), by length.
+    digit_counts : list of int
+        How often each digit 0..9 occurs over all labels.
+    other_characters : int
+        Label characters that are not digits 0..9 (e.g. separators).
+    missing_images : int
+        Rows whose image file does not exist.
+    """
+
+    entries: int = 0
+    label_histogram: dict[str, int] = field(default_factory=dict)
+    length_histogram: dict[int, int] = field(default_factory=dict)
+    digit_counts: list[int] = field(default_factory=lambda: [0] * 10)
+    other_characters: int = 0
+    missing_images: int = 0
+
+
+@dataclass
+class GroupStats:
+    """Statistics of one category (sub-folder) or of the whole scan.
+
+    Attributes
+    ----------
+    name : str
+        Category (folder relative to the scanned root, ``"."`` for the root itself) or
+        ``"(all)"`` for the whole scan.
+    image_count : int
+        Images decoded and counted.
+    total_bytes : int
+        Sum of their file sizes.
+    formats, modes : dict of str to int
+        Images per file format (``"PNG"``, ``"JPEG"``...) and per pixel mode. Modes use
+        Pillow's names (``"L"``, ``"LA"``, ``"P"``, ``"RGB"``, ``"RGBA"``, ``"I;16"``...), with
+        ``";16"`` appended for 16 bits per channel where Pillow has no name.
+    sizes : dict of str to int
+        Images per ``"WIDTHxHEIGHT"``, most frequent first.
+    width_range, height_range : tuple of int
+        Smallest and largest width and height (``(0, 0)`` when no image).
+    channels : tuple of str
+        Names of the reported channels: ``("L",)``, ``("R", "G", "B")`` or
+        ``("R", "G", "B", "A")``; empty when there is no image.
+    mean, std : tuple of float
+        Per channel, over every pixel of every image, on values scaled to [0, 1]
+        (8-bit by 255, 16-bit by 65535). ``std`` is the population standard deviation.
+    pixel_count : int
+        Pixels per channel that the mean and std are taken over.
+    layouts : dict of str to int
+        Images per source layout: ``"gray"``, ``"gray+alpha"``, ``"rgb"``, ``"rgba"``.
+    mixed_channels : bool
+        Whether the group mixes images with different channel counts.
+    channel_note : str
+        How mixed or converted images were counted (empty when nothing was converted).
+    labels : LabelStats or None
+        Labels of this group's images from seqstudio manifests, if any.
+    """
+
+    name: str
+    image_count: int = 0
+    total_bytes: int = 0
+    formats: dict[str, int] = field(default_factory=dict)
+    modes: dict[str, int] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)
+    width_range: tuple[int, int] = (0, 0)
+    height_range: tuple[int, int] = (0, 0)
+    channels: tuple[str, ...] = ()
+    mean: tuple[float, ...] = ()
+    std: tuple[float, ...] = ()
+    pixel_count: int = 0
+    layouts: dict[str, int] = field(default_factory=dict)
+    mixed_channels: bool = False
+    channel_note: str = ""
+    labels: LabelStats | None = None
+
+
+@dataclass
+class DatasetStats:
+    """Everything a scan of one folder found.
+
+    Attributes
+    ----------
+    root : str
+        The scanned folder (absolute).
+    as_rgb : bool
+        Whether every image was counted as RGB.
+    max_pixels : int
+        Images declaring more pixels than this were refused unread.
+    categories : dict of str to GroupStats
+        One entry per folder holding images, sorted by name.
+    overall : GroupStats
+        All images together.
+    problems : list of FileProblem
+        Files and folders that could not be used; they never stop the scan.
+    non_image_files : int
+        Files skipped because their extension is not an image type.
+    non_image_examples : list of str
+        The first few of those (at most 100).
+    duplicate_groups : list of list of str
+        Files with identical content (same hash of the bytes), each group in scan order.
+    manifests : list of str
+        The manifest files that were read.
+    labels : LabelStats or None
+        Labels of all manifests together.
+    files_total, files_done : int
+        Image files found by the scan and image files processed so far.
+    complete : bool
+        ``False`` in partial results (progress updates, cancellation).
+    elapsed : float
+        Seconds the scan took.
+    """
+
+    root: str
+    as_rgb: bool
+    max_pixels: int
+    categories: dict[str, GroupStats]
+    overall: GroupStats
+    problems: list[FileProblem] = field(default_factory=list)
+    non_image_files: int = 0
+    non_image_examples: list[str] = field(default_factory=list)
+    duplicate_groups: list[list[str]] = field(default_factory=list)
+    manifests: list[str] = field(default_factory=list)
+    labels: LabelStats | None = None
+    files_total: int = 0
+    files_done: int = 0
+    complete: bool = True
+    elapsed: float = 0.0
+
+    @property
+    def duplicate_files(self) -> int:
+        """Files that repeat an earlier file's content."""
+        return sum(len(group) - 1 for group in self.duplicate_groups)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary of every field (tuples become lists)."""
+        data = asdict(self)
+        data["duplicate_files"] = self.duplicate_files
+        return data
