@@ -39,6 +39,8 @@ def vectorised_batch(gen: SequenceGenerator, start: int, count: int, masks: bool
 
     spec, pool = gen.spec, gen.pool
     height, width = spec.height, spec.width
+    if count == 0:
+        return SampleBatch.from_samples([], spec)
     labels = spec.digits
     n = len(labels)
     keys = rng.image_keys(spec.seed, np.arange(start, start + count, dtype=np.uint64))

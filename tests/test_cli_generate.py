@@ -1,0 +1,85 @@
+"""``seqstudio generate`` through a real subprocess: good runs and a table of bad input."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from seqstudio.core.generator import SequenceGenerator
+from seqstudio.core.spec import GenerationSpec
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args, cwd):
+    env_path = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "seqstudio", *args], cwd=cwd, capture_output=True, text=True,
+        env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin"}, timeout=120,
+    )
+
+
+def test_generate_writes_exactly_the_core_image_and_its_labels(tmp_path):
+    result = run_cli("generate", "--digits", "14543", "--spacing", "5", "10", "--width", "200", "--seed", "3",
+                     "-o", "out.png", "--json", "--masks", "--save-spec", "spec.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    expected = SequenceGenerator(GenerationSpec(digits="14543", spacing_min=5, spacing_max=10, width=200, seed=3))
+    sample = expected.generate(0)
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "out.png")), sample.image)
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "out_mask.png")), sample.mask)
+    record = json.loads((tmp_path / "out.json").read_text())
+    assert record["label"] == "14543" and record["boxes"] == sample.boxes.tolist()
+    again = run_cli("generate", "--spec", "spec.json", "-o", "again.png", cwd=tmp_path)
+    assert again.returncode == 0
+    assert (tmp_path / "again.png").read_bytes() == (tmp_path / "out.png").read_bytes()
+
+
+def test_generate_many_into_a_folder(tmp_path):
+    result = run_cli("generate", "--random-length", "1", "3", "--width", "120", "--count", "4", "-o", "imgs",
+                     cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "imgs").iterdir()) == [f"00000{i}.png" for i in range(4)]
+
+
+BAD = [
+    (["--digits", ""], "--digits"),
+    (["--digits", "12a4"], "'a'"),
+    (["--spacing", "-1", "5"], "--spacing MIN: -1"),
+    (["--spacing", "9", "3"], "--spacing MAX: 3"),
+    (["--width", "0"], "--width: 0"),
+    (["--width", "50"], "needs at least 180"),
+    (["--width", "100000"], "--width: 100000"),
+    (["--height", "0"], "--height: 0"),
+    (["--fit", "exact", "--spacing-mode", "fixed", "--width", "171"], "feasible widths are"),
+    (["--source", "idx:/nonexistent/mnist"], "folder not found"),
+    (["--spec", "bad.json"], "not valid JSON"),
+    (["--spec", "unknown.json"], "unknown field"),
+    (["--count", "0", "-o", "dir"], "--count: 0"),
+    (["--seed", "-5"], "--seed: -5"),
+    (["--width", "abc"], "invalid int value"),
+    (["--fit", "zoom"], "invalid choice"),
+    (["-o", "missing/x.png"], "does not exist"),
+]
+
+
+@pytest.mark.parametrize("args, message", BAD, ids=[" ".join(a) for a, _ in BAD])
+def test_bad_input_is_one_clear_line_exit_2_and_no_file(tmp_path, args, message):
+    (tmp_path / "bad.json").write_text("{not json")
+    (tmp_path / "unknown.json").write_text('{"digits": "12", "colour": "red"}')
+    if "-o" not in args:
+        args = [*args, "-o", "out.png"]
+    result = run_cli("generate", *args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out.png").exists() and not (tmp_path / "dir").exists()
+
+
+def test_version(tmp_path):
+    result = run_cli("--version", cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout.startswith("seqstudio ")
