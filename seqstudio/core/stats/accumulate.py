@@ -79,7 +79,7 @@ class GroupAccumulator:
             self.gray.add(n, *sums[0])
             colour_channels = 1
         else:
-            for acc, (s1, s2) in zip(self.color, sums[:3]):
+            for acc, (s1, s2) in zip(self.color, sums[:3], strict=True):
                 acc.add(n, s1, s2)
             colour_channels = 3
         if image.layout in ("gray+alpha", "rgba"):
@@ -94,7 +94,7 @@ class GroupAccumulator:
         self.sizes.update(other.sizes)
         self.layouts.update(other.layouts)
         self.gray.merge(other.gray)
-        for mine, theirs in zip(self.color, other.color):
+        for mine, theirs in zip(self.color, other.color, strict=True):
             mine.merge(theirs)
         self.alpha.merge(other.alpha)
 

@@ -19,7 +19,6 @@ chunk are decoded with OpenCV (faster); everything else with Pillow.
 from __future__ import annotations
 
 import io
-import os
 import struct
 import warnings
 from dataclasses import dataclass
@@ -75,14 +74,11 @@ class DecodedImage:
 
 
 def cv2_module() -> Any:
-    """Import OpenCV once, restoring ``os.environ`` (cv2 sets Qt variables on import)."""
+    """OpenCV, imported once through :mod:`seqstudio.core.cv` (which restores ``os.environ``)."""
     global _cv2
     if _cv2 is None:
-        saved = dict(os.environ)
-        import cv2
+        from seqstudio.core.cv import cv2
 
-        os.environ.clear()
-        os.environ.update(saved)
         cv2.setLogLevel(0)  # corrupt files are reported by the scan, not as warnings
         _cv2 = cv2
     return _cv2

@@ -51,7 +51,7 @@ class _Run:
             else:
                 mine.merge(acc)
         self.problems.extend(result.problems)
-        for rel, digest in zip(task.rels, result.digests):
+        for rel, digest in zip(task.rels, result.digests, strict=True):
             if digest is None:
                 continue
             first = self.first_seen.setdefault(digest, rel)

@@ -178,7 +178,7 @@ def make_sample_grid(
     size = (PAD + cols * (cell_width + PAD), PAD + rows * (cell_height + PAD))
     grid = Image.new("RGB", size, BACKGROUND)
     cells = []
-    for index, (rel, image) in enumerate(zip(chosen, images)):
+    for index, (rel, image) in enumerate(zip(chosen, images, strict=True)):
         row, col = divmod(index, cols)
         x, y = PAD + col * (cell_width + PAD), PAD + row * (cell_height + PAD)
         name = rel.rsplit("/", 1)[-1]

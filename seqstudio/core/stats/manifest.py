@@ -4,7 +4,7 @@ Accepted layouts (paths in a manifest are relative to the manifest's folder):
 
 * ``metadata.jsonl``: one JSON object per line with the image path under ``file``,
   ``file_name``, ``filename``, ``path`` or ``image`` and the label under ``label``,
-  ``text``, ``digits`` or ``sequence`` (a string, or a list of digits).
+  ``text``, ``digits``, ``sequence`` or ``labels`` (a string, or a list of digits).
 * ``labels.csv``: a header naming those columns, or no header and ``file,label`` rows.
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 from seqstudio.core.stats.model import ROOT_CATEGORY, FileProblem, LabelStats
 
 FILE_KEYS = ("file", "file_name", "filename", "path", "image")
-LABEL_KEYS = ("label", "text", "digits", "sequence")
+LABEL_KEYS = ("label", "text", "digits", "sequence", "labels")
 #: Bad lines reported per manifest before the rest are only counted.
 MAX_LINE_PROBLEMS = 20
 
@@ -129,7 +129,7 @@ class LabelAccumulator:
     def merge(self, other: LabelAccumulator) -> None:
         self.labels.update(other.labels)
         self.lengths.update(other.lengths)
-        self.digits = [a + b for a, b in zip(self.digits, other.digits)]
+        self.digits = [a + b for a, b in zip(self.digits, other.digits, strict=True)]
         self.other += other.other
         self.missing += other.missing
 

@@ -52,7 +52,7 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
     """Read, hash and decode every file of ``task``; never raises for a bad file."""
     result = ChunkResult()
     groups = result.groups
-    for rel, category in zip(task.rels, task.categories):
+    for rel, category in zip(task.rels, task.categories, strict=True):
         try:
             with open(os.path.join(task.root, rel), "rb") as handle:
                 data = handle.read()
