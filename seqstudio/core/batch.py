@@ -33,14 +33,42 @@ def _column_table(pool) -> tuple[np.ndarray, np.ndarray, int]:
     return cached
 
 
+#: Images per internal chunk: large enough to amortise numpy calls, small enough for cache.
+CHUNK = 4096
+
+
 def vectorised_batch(gen: SequenceGenerator, start: int, count: int, masks: bool) -> SampleBatch:
     """Images ``start`` … ``start + count − 1`` of ``gen`` (see :meth:`SequenceGenerator.batch`)."""
     from seqstudio.core.generator import SampleBatch
 
-    spec, pool = gen.spec, gen.pool
-    height, width = spec.height, spec.width
+    spec = gen.spec
     if count == 0:
         return SampleBatch.from_samples([], spec)
+    images = np.empty((count, spec.height, spec.width), np.uint8)
+    mask_array = np.empty((count, spec.height, spec.width), np.uint16) if masks else None
+    boxes, glyphs = [], []
+    for first in range(0, count, CHUNK):
+        last = min(first + CHUNK, count)
+        chunk_masks = mask_array[first:last] if masks else None
+        chunk_boxes, chunk_glyphs = _fill_chunk(gen, start + first, images[first:last], chunk_masks)
+        boxes.extend(chunk_boxes)
+        glyphs.extend(chunk_glyphs)
+    return SampleBatch(
+        start=start,
+        images=images,
+        labels=["".join(spec.digits)] * count,
+        boxes=boxes,
+        glyph_indices=glyphs,
+        masks=mask_array,
+    )
+
+
+def _fill_chunk(gen: SequenceGenerator, start: int, images_out: np.ndarray, masks_out: np.ndarray | None):
+    """Draw images ``start …`` into ``images_out`` (and ``masks_out``); return boxes and glyphs."""
+    spec, pool = gen.spec, gen.pool
+    width = spec.width
+    count = images_out.shape[0]
+    masks = masks_out is not None
     labels = spec.digits
     n = len(labels)
     keys = rng.image_keys(spec.seed, np.arange(start, start + count, dtype=np.uint64))
@@ -92,34 +120,31 @@ def vectorised_batch(gen: SequenceGenerator, start: int, count: int, masks: bool
     # Gather: source[b, x] is the table row (glyph column) drawn at output column x.
     columns, ink_columns, max_width = _column_table(pool)
     empty = columns.shape[0] - 1
-    source = np.full((count, width), empty, np.int64)
+    source = np.full((count, width), empty, np.int32)
     owner = np.zeros((count, width), np.uint16) if masks else None
-    rows = np.arange(count)[:, None]
+    flat_source = source.reshape(-1)
+    flat_owner = owner.reshape(-1) if owner is not None else None
+    row_starts = (np.arange(count, dtype=np.int64) * width)[:, None]
     span = np.arange(int(widths.max()) if n else 0)
+    uniform = bool((widths == widths.flat[0]).all()) if n else True
     for j in range(n):
-        inside = span[None, :] < widths[:, j : j + 1]
-        xs = positions[:, j : j + 1] + span[None, :]
-        target_rows = np.broadcast_to(rows, xs.shape)[inside]
-        target_cols = xs[inside]
-        source[target_rows, target_cols] = (glyphs[:, j : j + 1] * max_width + col_start[:, j : j + 1] + span)[inside]
-        if owner is not None:
-            owner[target_rows, target_cols] = j + 1
-    images = np.ascontiguousarray(columns.take(source, axis=0).transpose(0, 2, 1))
-    mask_array = None
+        targets = row_starts + positions[:, j : j + 1] + span  # flat output positions
+        values = glyphs[:, j : j + 1] * max_width + col_start[:, j : j + 1] + span
+        if not uniform:  # cropped glyphs differ in width: keep only each glyph's own columns
+            inside = span[None, :] < widths[:, j : j + 1]
+            targets, values = targets[inside], values[inside]
+        flat_source[targets] = values
+        if flat_owner is not None:
+            flat_owner[targets] = j + 1
+    images_out[...] = columns.take(source, axis=0).transpose(0, 2, 1)
+    if spec.invert:
+        np.subtract(255, images_out, out=images_out)
     if owner is not None:
         inked = ink_columns.take(source, axis=0).transpose(0, 2, 1)
-        mask_array = np.multiply(inked, owner[:, None, :], dtype=np.uint16)
+        np.multiply(inked, owner[:, None, :], out=masks_out, dtype=np.uint16)
 
     boxes = np.stack(
         [positions + ink[..., 0] - col_start, ink[..., 2], ink[..., 1] - ink[..., 0] + 1, ink[..., 3] - ink[..., 2] + 1],
         axis=2,
     ).astype(np.int32)
-    label_text = "".join(labels)
-    return SampleBatch(
-        start=start,
-        images=images,
-        labels=[label_text] * count,
-        boxes=list(boxes),
-        glyph_indices=list(glyphs),
-        masks=mask_array,
-    )
+    return list(boxes), list(glyphs)
