@@ -46,13 +46,17 @@ def vectorised_batch(gen: SequenceGenerator, start: int, count: int, masks: bool
         return SampleBatch.from_samples([], spec)
     images = np.empty((count, spec.height, spec.width), np.uint8)
     mask_array = np.empty((count, spec.height, spec.width), np.uint16) if masks else None
-    boxes, glyphs = [], []
+    boxes, glyphs, gaps, params = [], [], [], []
     for first in range(0, count, CHUNK):
         last = min(first + CHUNK, count)
         chunk_masks = mask_array[first:last] if masks else None
-        chunk_boxes, chunk_glyphs = _fill_chunk(gen, start + first, images[first:last], chunk_masks)
+        chunk_boxes, chunk_glyphs, chunk_gaps, chunk_offsets = _fill_chunk(
+            gen, start + first, images[first:last], chunk_masks
+        )
         boxes.extend(chunk_boxes)
         glyphs.extend(chunk_glyphs)
+        gaps.extend(tuple(g) for g in chunk_gaps.tolist())
+        params.extend({"offset_x": o, "scale_x": 1.0, "scale_y": 1.0} for o in chunk_offsets.tolist())
     return SampleBatch(
         start=start,
         images=images,
@@ -60,11 +64,17 @@ def vectorised_batch(gen: SequenceGenerator, start: int, count: int, masks: bool
         boxes=boxes,
         glyph_indices=glyphs,
         masks=mask_array,
+        gaps=gaps,
+        params=params,
     )
 
 
 def _fill_chunk(gen: SequenceGenerator, start: int, images_out: np.ndarray, masks_out: np.ndarray | None):
-    """Draw images ``start …`` into ``images_out`` (and ``masks_out``); return boxes and glyphs."""
+    """Draw images ``start …`` into ``images_out`` (and ``masks_out``).
+
+    Returns boxes and glyphs (lists of per-image arrays), gaps ``(count, gaps)`` and
+    offsets ``(count,)``.
+    """
     spec, pool = gen.spec, gen.pool
     width = spec.width
     count = images_out.shape[0]
@@ -147,4 +157,4 @@ def _fill_chunk(gen: SequenceGenerator, start: int, images_out: np.ndarray, mask
         [positions + ink[..., 0] - col_start, ink[..., 2], ink[..., 1] - ink[..., 0] + 1, ink[..., 3] - ink[..., 2] + 1],
         axis=2,
     ).astype(np.int32)
-    return list(boxes), list(glyphs)
+    return list(boxes), list(glyphs), gaps, offset

@@ -304,6 +304,10 @@ class SampleBatch:
         Pool index of each glyph, per image.
     masks : numpy.ndarray or None
         ``(count, height, width)`` instance masks, if asked for.
+    gaps : list of tuple of int, optional
+        Realised gaps per image (as :attr:`Sample.gaps`).
+    params : list of dict, optional
+        Realised parameters per image (as :attr:`Sample.params`).
     """
 
     start: int
@@ -312,6 +316,8 @@ class SampleBatch:
     boxes: list[np.ndarray]
     glyph_indices: list[np.ndarray]
     masks: np.ndarray | None
+    gaps: list[tuple[int, ...]] | None = None
+    params: list[dict] | None = None
 
     def __len__(self) -> int:
         return int(self.images.shape[0])
@@ -330,6 +336,8 @@ class SampleBatch:
             boxes=[s.boxes for s in samples],
             glyph_indices=[s.glyph_indices for s in samples],
             masks=masks,
+            gaps=[s.gaps for s in samples],
+            params=[s.params for s in samples],
         )
 
 
