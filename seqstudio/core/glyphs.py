@@ -62,19 +62,14 @@ class GlyphPool:
     _scaled: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        ink = self.images > 0
-        cols = ink.any(axis=1)  # (N, W)
-        rows = ink.any(axis=2)  # (N, H)
-        has_ink = cols.any(axis=1)
-        width_max = self.images.shape[2]
-        first_col = np.where(has_ink, cols.argmax(axis=1), 0)
-        last_col = np.where(has_ink, width_max - 1 - cols[:, ::-1].argmax(axis=1), self.widths - 1)
-        first_row = np.where(has_ink, rows.argmax(axis=1), 0)
-        last_row = np.where(has_ink, rows.shape[1] - 1 - rows[:, ::-1].argmax(axis=1), rows.shape[1] - 1)
-        # (N, 4): first and last ink column, first and last ink row (inclusive).
-        object.__setattr__(
-            self, "ink_extents", np.stack([first_col, last_col, first_row, last_row], axis=1).astype(np.int32)
-        )
+        # (N, 4): first and last ink column, first and last ink row (inclusive), computed in
+        # chunks so that no full-size temporary is made for 70,000 glyphs.
+        extents = np.empty((len(self.images), 4), np.int32)
+        for start in range(0, len(self.images), 8192):
+            extents[start : start + 8192] = _ink_extents(
+                self.images[start : start + 8192], self.widths[start : start + 8192]
+            )
+        object.__setattr__(self, "ink_extents", extents)
         members = {label: np.flatnonzero(self.label_ids == k) for k, label in enumerate(self.classes)}
         object.__setattr__(self, "members", members)
 
@@ -108,6 +103,17 @@ class GlyphPool:
             cached = _resize_pool(self, height)
             self._scaled[height] = cached
         return cached
+
+
+def _ink_extents(images: np.ndarray, widths: np.ndarray) -> np.ndarray:
+    cols = images.max(axis=1) > 0  # (n, W)
+    rows = images.max(axis=2) > 0  # (n, H)
+    has_ink = cols.any(axis=1)
+    first_col = np.where(has_ink, cols.argmax(axis=1), 0)
+    last_col = np.where(has_ink, cols.shape[1] - 1 - cols[:, ::-1].argmax(axis=1), widths - 1)
+    first_row = np.where(has_ink, rows.argmax(axis=1), 0)
+    last_row = np.where(has_ink, rows.shape[1] - 1 - rows[:, ::-1].argmax(axis=1), rows.shape[1] - 1)
+    return np.stack([first_col, last_col, first_row, last_row], axis=1)
 
 
 def _resize_pool(pool: GlyphPool, height: int) -> GlyphPool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -42,37 +43,52 @@ def read_idx(path: str | Path, expected_ndim: int | None = None) -> np.ndarray:
     """
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as probe:
+            compressed = probe.read(2) == _GZIP_MAGIC
+        opener = gzip.open if compressed else open
+        with opener(path, "rb") as stream:
+            return _read_stream(stream, path, expected_ndim)
     except FileNotFoundError:
         raise DataError(f"{path}: file not found") from None
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise DataError(f"{path}: corrupt gzip data ({exc})") from None
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a folder, not an IDX file") from None
     except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
-    if raw[:2] == _GZIP_MAGIC:
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise DataError(f"{path}: corrupt gzip data ({exc})") from None
-    if len(raw) < 4:
-        raise DataError(f"{path}: {len(raw)} bytes is too short for an IDX header")
-    zero, dtype_code, ndim = struct.unpack(">HBB", raw[:4])
+        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def _read_stream(stream, path: Path, expected_ndim: int | None) -> np.ndarray:
+    """Parse the header, then read the data straight into its final array (one copy)."""
+    head = stream.read(4)
+    if len(head) < 4:
+        raise DataError(f"{path}: {len(head)} bytes is too short for an IDX header")
+    zero, dtype_code, ndim = struct.unpack(">HBB", head)
     if zero != 0:
-        raise DataError(f"{path}: bad IDX magic number 0x{raw[:4].hex()} (expected 0x0000080N)")
+        raise DataError(f"{path}: bad IDX magic number 0x{head.hex()} (expected 0x0000080N)")
     if dtype_code != _UBYTE:
         raise DataError(f"{path}: IDX data type 0x{dtype_code:02x} is not supported (only 0x08, unsigned byte)")
     if expected_ndim is not None and ndim != expected_ndim:
         raise DataError(f"{path}: has {ndim} dimensions, expected {expected_ndim}")
-    header_len = 4 + 4 * ndim
-    if len(raw) < header_len:
-        raise DataError(f"{path}: truncated header ({len(raw)} of {header_len} bytes)")
-    shape = struct.unpack(f">{ndim}I", raw[4:header_len])
+    dims = stream.read(4 * ndim)
+    if len(dims) < 4 * ndim:
+        raise DataError(f"{path}: truncated header ({4 + len(dims)} of {4 + 4 * ndim} bytes)")
+    shape = struct.unpack(f">{ndim}I", dims)
     expected = int(np.prod(shape, dtype=np.int64)) if ndim else 0
-    actual = len(raw) - header_len
-    if actual != expected:
-        kind = "truncated" if actual < expected else "has trailing data"
+    data = np.empty(expected, np.uint8)
+    got = stream.readinto(memoryview(data)) if expected else 0
+    while 0 < got < expected:
+        more = stream.readinto(memoryview(data)[got:])
+        if not more:
+            break
+        got += more
+    if got < expected:
         raise DataError(
-            f"{path}: {kind}: header declares shape {tuple(shape)} = {expected} bytes, file holds {actual}"
+            f"{path}: truncated: header declares shape {tuple(shape)} = {expected} bytes, file holds {got}"
         )
-    return np.frombuffer(raw, dtype=np.uint8, offset=header_len).reshape(shape)
+    if stream.read(1):
+        raise DataError(f"{path}: has trailing data after the {expected} bytes its header declares {tuple(shape)}")
+    return data.reshape(shape)
 
 
 def write_idx(path: str | Path, array: np.ndarray, compress: bool | None = None) -> None:
