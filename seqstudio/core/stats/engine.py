@@ -75,7 +75,7 @@ class _Run:
             problems=sorted(self.problems, key=lambda p: (p.path, p.kind)),
             non_image_files=self.non_images,
             non_image_examples=list(self.non_image_examples),
-            duplicate_groups=[list(group) for group in self.duplicates.values()],
+            duplicate_groups=sorted(sorted(group) for group in self.duplicates.values()),
             manifests=list(self.manifests),
             files_total=self.total,
             files_done=self.done,

@@ -140,7 +140,7 @@ class DatasetStats:
     non_image_examples : list of str
         The first few of those (at most 100).
     duplicate_groups : list of list of str
-        Files with identical content (same hash of the bytes), each group in scan order.
+        Files with identical content (same SHA-1 of the bytes); each group sorted.
     manifests : list of str
         The manifest files that were read.
     labels : LabelStats or None
