@@ -87,7 +87,9 @@ def bench_generation(quick: bool) -> None:
 
     base, _ = timed(naive, 3)
     base_ms = base / n_single * 1e3
-    print(f"generation: 5 digits, width 200, spacing 5-10 ({n_single:,} single images, {n_batch:,} batched)")
+    print(
+        f"generation: 5 digits, width 200, spacing 5-10 ({n_single:,} single images, {n_batch:,} batched)"
+    )
     print(f"  baseline minimal stitcher (no labels/boxes/seeding): {base_ms:.4f} ms/image")
     for name, fn, count in (
         ("API one at a time, labels+boxes+mask+seeding", single, n_single),
@@ -97,8 +99,10 @@ def bench_generation(quick: bool) -> None:
     ):
         best, median = timed(fn, 3)
         ms = best / count * 1e3
-        print(f"  {name}: {ms:.4f} ms/image ({count / best:,.0f} images/s; median {median / count * 1e3:.4f} ms)"
-              f" = {base_ms / ms:.2f}x the baseline's speed")
+        print(
+            f"  {name}: {ms:.4f} ms/image ({count / best:,.0f} images/s; median {median / count * 1e3:.4f} ms)"
+            f" = {base_ms / ms:.2f}x the baseline's speed"
+        )
     print("  targets: one at a time <= 0.05 ms/image; batch >= 100,000 images/s")
 
 
@@ -130,8 +134,14 @@ EMPTY_BODY = "import numpy"
 
 
 def run_load(body: str, folder: Path) -> tuple[float, float]:
-    out = subprocess.run([sys.executable, "-c", LOAD_CODE.format(body=body), str(folder)], capture_output=True,
-                         text=True, check=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT)})
+    out = subprocess.run(
+        [sys.executable, "-c", LOAD_CODE.format(body=body), str(folder)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT)},
+    )
     seconds, rss = out.stdout.split()
     return float(seconds), float(rss)
 
@@ -143,11 +153,21 @@ def bench_load() -> None:
         for pool, prefix, total in (("train", "train", 60_000), ("test", "t10k", 10_000)):
             p = subset.pools[pool]
             reps = -(-total // len(p))
-            write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", np.tile(p.images, (reps, 1, 1))[:total])
-            write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", np.tile(p.label_ids.astype(np.uint8), reps)[:total])
-        results = {name: min(run_load(body, folder) for _ in range(3))
-                   for name, body in (("seqstudio", SEQSTUDIO_BODY), ("decompress only", BASELINE_BODY),
-                                      ("python+numpy", EMPTY_BODY))}
+            write_idx(
+                folder / f"{prefix}-images-idx3-ubyte.gz", np.tile(p.images, (reps, 1, 1))[:total]
+            )
+            write_idx(
+                folder / f"{prefix}-labels-idx1-ubyte.gz",
+                np.tile(p.label_ids.astype(np.uint8), reps)[:total],
+            )
+        results = {
+            name: min(run_load(body, folder) for _ in range(3))
+            for name, body in (
+                ("seqstudio", SEQSTUDIO_BODY),
+                ("decompress only", BASELINE_BODY),
+                ("python+numpy", EMPTY_BODY),
+            )
+        }
     s_time, s_rss = results["seqstudio"]
     b_time, b_rss = results["decompress only"]
     e_rss = results["python+numpy"][1]
@@ -155,8 +175,10 @@ def bench_load() -> None:
     print(f"  seqstudio open_source: {s_time:.3f} s, peak RSS {s_rss:.0f} MB")
     print(f"  baseline gzip.decompress + frombuffer only: {b_time:.3f} s, peak RSS {b_rss:.0f} MB")
     print(f"  interpreter + numpy alone: peak RSS {e_rss:.0f} MB")
-    print(f"  ratio time seqstudio/baseline: {s_time / b_time:.2f}x; RSS above interpreter: {s_rss - e_rss:.0f} MB "
-          f"(pixels alone: {70_000 * 784 / 2**20:.0f} MB)")
+    print(
+        f"  ratio time seqstudio/baseline: {s_time / b_time:.2f}x; RSS above interpreter: {s_rss - e_rss:.0f} MB "
+        f"(pixels alone: {70_000 * 784 / 2**20:.0f} MB)"
+    )
     print("  targets: <= 1 s and <= 150 MB RSS")
 
 

@@ -35,7 +35,8 @@ def main(source: Path = DEFAULT_SOURCE) -> None:
     digest = hashlib.sha256(raw).hexdigest()
     if digest != SOURCE_SHA256:
         raise SystemExit(f"{source}: sha256 {digest} does not match the expected {SOURCE_SHA256}")
-    table = np.loadtxt(gzip.open(source, "rt"), delimiter=",", dtype=np.int64)
+    with gzip.open(source, "rt") as text:
+        table = np.loadtxt(text, delimiter=",", dtype=np.int64)
     if table.shape[1] != 785 or table.min() < 0 or table.max() > 255:
         raise SystemExit(f"{source}: unexpected table shape {table.shape} or value range")
     pixels = table[:, :784].astype(np.uint8).reshape(-1, 28, 28)

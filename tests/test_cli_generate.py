@@ -18,16 +18,39 @@ ROOT = Path(__file__).resolve().parents[1]
 def run_cli(*args, cwd):
     env_path = str(ROOT)
     return subprocess.run(
-        [sys.executable, "-m", "seqstudio", *args], cwd=cwd, capture_output=True, text=True,
-        env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin"}, timeout=120,
+        [sys.executable, "-m", "seqstudio", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin"},
+        timeout=120,
     )
 
 
 def test_generate_writes_exactly_the_core_image_and_its_labels(tmp_path):
-    result = run_cli("generate", "--digits", "14543", "--spacing", "5", "10", "--width", "200", "--seed", "3",
-                     "-o", "out.png", "--json", "--masks", "--save-spec", "spec.json", cwd=tmp_path)
+    result = run_cli(
+        "generate",
+        "--digits",
+        "14543",
+        "--spacing",
+        "5",
+        "10",
+        "--width",
+        "200",
+        "--seed",
+        "3",
+        "-o",
+        "out.png",
+        "--json",
+        "--masks",
+        "--save-spec",
+        "spec.json",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
-    expected = SequenceGenerator(GenerationSpec(digits="14543", spacing_min=5, spacing_max=10, width=200, seed=3))
+    expected = SequenceGenerator(
+        GenerationSpec(digits="14543", spacing_min=5, spacing_max=10, width=200, seed=3)
+    )
     sample = expected.generate(0)
     assert np.array_equal(np.asarray(Image.open(tmp_path / "out.png")), sample.image)
     assert np.array_equal(np.asarray(Image.open(tmp_path / "out_mask.png")), sample.mask)
@@ -39,10 +62,23 @@ def test_generate_writes_exactly_the_core_image_and_its_labels(tmp_path):
 
 
 def test_generate_many_into_a_folder(tmp_path):
-    result = run_cli("generate", "--random-length", "1", "3", "--width", "120", "--count", "4", "-o", "imgs",
-                     cwd=tmp_path)
+    result = run_cli(
+        "generate",
+        "--random-length",
+        "1",
+        "3",
+        "--width",
+        "120",
+        "--count",
+        "4",
+        "-o",
+        "imgs",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in (tmp_path / "imgs").iterdir()) == [f"00000{i}.png" for i in range(4)]
+    assert sorted(p.name for p in (tmp_path / "imgs").iterdir()) == [
+        f"00000{i}.png" for i in range(4)
+    ]
 
 
 BAD = [

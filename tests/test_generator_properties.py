@@ -35,10 +35,19 @@ def specs(draw):
     else:
         width = draw(st.integers(8, 400))
     return GenerationSpec(
-        digits=digits, spacing_min=low, spacing_max=high, spacing_mode=mode, spacing_scope=scope,
-        width=width, height=height, fit=fit, crop=crop, invert=draw(st.booleans()),
+        digits=digits,
+        spacing_min=low,
+        spacing_max=high,
+        spacing_mode=mode,
+        spacing_scope=scope,
+        width=width,
+        height=height,
+        fit=fit,
+        crop=crop,
+        invert=draw(st.booleans()),
         align=draw(st.sampled_from(["left", "center", "right", "random"])),
-        pool=draw(st.sampled_from(["train", "test"])), seed=draw(st.integers(0, 2**63 - 1)),
+        pool=draw(st.sampled_from(["train", "test"])),
+        seed=draw(st.integers(0, 2**63 - 1)),
     )
 
 
@@ -65,7 +74,9 @@ def test_generated_sample_keeps_every_promise(spec, index):
     assert np.array_equal(mask > 0, ink)
     # Gaps: within [min, max] wherever the mode promises it (always, here), and fixed = one value.
     gaps = sample.gaps
-    expected_gaps = len(spec.digits) - 1 if spec.spacing_scope == "between" else len(spec.digits) + 1
+    expected_gaps = (
+        len(spec.digits) - 1 if spec.spacing_scope == "between" else len(spec.digits) + 1
+    )
     assert len(gaps) == expected_gaps
     assert all(spec.spacing_min <= g <= spec.spacing_max for g in gaps)
     if spec.spacing_mode == "fixed":
@@ -91,12 +102,15 @@ def test_batch_equals_one_by_one(spec, start, count):
         assert np.array_equal(got, want)
     for got, want in zip(batch.glyph_indices, expected.glyph_indices):
         assert np.array_equal(got, want)
+    assert batch.gaps == expected.gaps and batch.params == expected.params
     if count:
         assert np.array_equal(batch.masks, expected.masks)
 
 
 def test_variable_gaps_cover_the_whole_range_uniformly():
-    generator = SequenceGenerator(GenerationSpec(digits="11111111", spacing_min=3, spacing_max=7, width=400))
+    generator = SequenceGenerator(
+        GenerationSpec(digits="11111111", spacing_min=3, spacing_max=7, width=400)
+    )
     gaps = np.array([generator.generate(i, masks=False).gaps for i in range(600)]).ravel()
     counts = np.bincount(gaps, minlength=8)[3:8]
     assert counts.min() > 0 and counts.max() / counts.min() < 1.25  # 4,200 draws, 5 values
@@ -129,7 +143,9 @@ def test_train_and_test_pools_share_no_glyph():
 
 
 def test_pixels_are_the_glyphs_untouched_in_pad_mode():
-    generator = SequenceGenerator(GenerationSpec(digits="38", spacing_min=4, spacing_max=4, width=80, align="left"))
+    generator = SequenceGenerator(
+        GenerationSpec(digits="38", spacing_min=4, spacing_max=4, width=80, align="left")
+    )
     sample = generator.generate(5)
     pool = generator.pool
     first, second = (pool.glyph(g) for g in sample.glyph_indices)
@@ -143,12 +159,16 @@ def test_scaled_images_never_wrap_around():
     for fit, width in (("stretch", 2000), ("stretch", 12), ("scale", 30)):
         sample = SequenceGenerator(GenerationSpec(digits="88888", fit=fit, width=width)).generate(0)
         assert sample.image.dtype == np.uint8
-        assert sample.image.max() > 200  # ink survives; a wrap would show as dark holes inside strokes
+        assert (
+            sample.image.max() > 200
+        )  # ink survives; a wrap would show as dark holes inside strokes
 
 
 def test_random_sequences_respect_length_labels_and_weights():
-    spec = GenerationSpec(random={"min_length": 2, "max_length": 4, "labels": ["3", "7"], "weights": [1, 3]},
-                          width=200)
+    spec = GenerationSpec(
+        random={"min_length": 2, "max_length": 4, "labels": ["3", "7"], "weights": [1, 3]},
+        width=200,
+    )
     generator = SequenceGenerator(spec)
     lengths, sevens, total = set(), 0, 0
     for i in range(400):
@@ -178,5 +198,7 @@ def test_infeasible_specs_fail_when_the_generator_is_built(changes, field):
 
 
 def test_width_range_reports_the_feasible_widths():
-    generator = SequenceGenerator(GenerationSpec(digits="123", fit="exact", spacing_min=2, spacing_max=5, width=90))
+    generator = SequenceGenerator(
+        GenerationSpec(digits="123", fit="exact", spacing_min=2, spacing_max=5, width=90)
+    )
     assert (generator.width_range.low, generator.width_range.high) == (88, 94)

@@ -98,7 +98,9 @@ def test_folder_source_normalises_polarity_and_height(tmp_path):
     glyph = train.glyph(0)
     assert glyph.shape == (28, 19)  # 40 * 28 / 60 rounded
     assert glyph[0].max() == 0 and glyph[14].max() > 200  # background 0, ink bright
-    sample = SequenceGenerator(GenerationSpec(source=f"folder:{tmp_path}", digits=["B", "A"], width=60)).generate(0)
+    sample = SequenceGenerator(
+        GenerationSpec(source=f"folder:{tmp_path}", digits=["B", "A"], width=60)
+    ).generate(0)
     assert sample.label == "BA"
 
 

@@ -7,11 +7,26 @@ from seqstudio.core.spec import GenerationSpec, RandomSequences
 
 
 def test_json_round_trip_keeps_every_field():
-    spec = GenerationSpec(digits="907", random=RandomSequences(2, 4, ("1", "2"), (1.0, 2.0)), spacing_min=1,
-                          spacing_max=3, spacing_mode="fixed", spacing_scope="edges", width=150, height=32,
-                          fit="scale", align="random", crop=True, invert=True, pool="test", seed=2**62)
+    spec = GenerationSpec(
+        digits="907",
+        random=RandomSequences(2, 4, ("1", "2"), (1.0, 2.0)),
+        spacing_min=1,
+        spacing_max=3,
+        spacing_mode="fixed",
+        spacing_scope="edges",
+        width=150,
+        height=32,
+        fit="scale",
+        align="random",
+        crop=True,
+        invert=True,
+        pool="test",
+        seed=2**62,
+    )
     assert GenerationSpec.from_json(spec.to_json()) == spec
-    assert spec.to_dict()["schema"] == "seqstudio.generation-spec" and spec.to_dict()["version"] == 1
+    assert (
+        spec.to_dict()["schema"] == "seqstudio.generation-spec" and spec.to_dict()["version"] == 1
+    )
 
 
 def test_multi_character_labels_round_trip():
@@ -50,8 +65,13 @@ def test_invalid_values_name_field_value_and_allowed(changes, field, words):
 
 @pytest.mark.parametrize(
     "text, field",
-    [("[1, 2]", "spec"), ('{"version": 9}', "version"), ('{"schema": "other"}', "schema"), ("{", "spec"),
-     ('{"width": "wide"}', "width")],
+    [
+        ("[1, 2]", "spec"),
+        ('{"version": 9}', "version"),
+        ('{"schema": "other"}', "schema"),
+        ("{", "spec"),
+        ('{"width": "wide"}', "width"),
+    ],
 )
 def test_malformed_json(text, field):
     with pytest.raises(SpecError) as info:

@@ -43,7 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
         "Run without a subcommand to open the desktop application.",
     )
     parser.add_argument("--version", action="version", version=f"seqstudio {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CliArgumentParser)
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=CliArgumentParser
+    )
     for module_name in SUBCOMMAND_MODULES:
         try:
             module = importlib.import_module(module_name)
@@ -85,7 +87,9 @@ def _start_gui() -> int:
         from seqstudio.gui.app import run_app
     except ModuleNotFoundError as exc:
         if exc.name and exc.name.startswith("seqstudio.gui"):
-            return fail("the desktop application is not available in this build; "
-                        "see `seqstudio --help` for the commands")
+            return fail(
+                "the desktop application is not available in this build; "
+                "see `seqstudio --help` for the commands"
+            )
         raise
     return run_app()

@@ -24,13 +24,36 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_spec_arguments(parser)
     out = parser.add_argument_group("output")
-    out.add_argument("-o", "--output", required=True, metavar="OUT.png|DIR",
-                     help="a .png file (one image) or a folder (several images, named 000000.png, ...)")
-    out.add_argument("--count", type=int, default=1, metavar="N", help=f"images to write, 1..{MAX_COUNT} (default 1)")
-    out.add_argument("--start", type=int, default=0, metavar="I", help="index of the first image (default 0)")
-    out.add_argument("--json", action="store_true", help="also write each image's labels, boxes and gaps as .json")
-    out.add_argument("--masks", action="store_true", help="also write each image's instance mask as _mask.png")
-    out.add_argument("--save-spec", metavar="FILE.json", help="write the spec used (reproduces the images with --spec)")
+    out.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT.png|DIR",
+        help="a .png file (one image) or a folder (several images, named 000000.png, ...)",
+    )
+    out.add_argument(
+        "--count",
+        type=int,
+        default=1,
+        metavar="N",
+        help=f"images to write, 1..{MAX_COUNT} (default 1)",
+    )
+    out.add_argument(
+        "--start", type=int, default=0, metavar="I", help="index of the first image (default 0)"
+    )
+    out.add_argument(
+        "--json",
+        action="store_true",
+        help="also write each image's labels, boxes and gaps as .json",
+    )
+    out.add_argument(
+        "--masks", action="store_true", help="also write each image's instance mask as _mask.png"
+    )
+    out.add_argument(
+        "--save-spec",
+        metavar="FILE.json",
+        help="write the spec used (reproduces the images with --spec)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -65,11 +88,15 @@ def run(args: argparse.Namespace) -> int:
 def _targets(output: Path, count: int, start: int) -> list[tuple[int, Path]]:
     if output.suffix.lower() == ".png":
         if count != 1:
-            raise SpecError("--output", f"{output} is a single .png file but --count is {count}; give a folder")
+            raise SpecError(
+                "--output", f"{output} is a single .png file but --count is {count}; give a folder"
+            )
         _check_parent(output, "--output")
         return [(start, output)]
     if output.suffix:
-        raise SpecError("--output", f"{output}: images are written as PNG; give a .png file or a folder")
+        raise SpecError(
+            "--output", f"{output}: images are written as PNG; give a .png file or a folder"
+        )
     if output.exists() and not output.is_dir():
         raise SpecError("--output", f"{output} exists and is not a folder")
     _check_parent(output, "--output")

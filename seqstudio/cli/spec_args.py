@@ -26,34 +26,85 @@ from seqstudio.core.spec import (
 def add_spec_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the generation-spec options to ``parser`` (all default to "not given")."""
     group = parser.add_argument_group("what to generate (override --spec)")
-    group.add_argument("--spec", metavar="FILE.json", help="start from this spec file (as saved by --save-spec or the app)")
     group.add_argument(
-        "--digits", metavar="LABELS",
+        "--spec",
+        metavar="FILE.json",
+        help="start from this spec file (as saved by --save-spec or the app)",
+    )
+    group.add_argument(
+        "--digits",
+        metavar="LABELS",
         help="the sequence, e.g. 14543 (one label per character; use commas for longer labels: A,B,10)",
     )
     group.add_argument(
-        "--random-length", nargs=2, type=int, metavar=("MIN", "MAX"),
+        "--random-length",
+        nargs=2,
+        type=int,
+        metavar=("MIN", "MAX"),
         help="draw a random sequence of MIN..MAX labels per image instead of --digits",
     )
-    group.add_argument("--labels", metavar="LABELS", help="labels random sequences draw from (default: all), e.g. 0123")
-    group.add_argument("--weights", metavar="W,W,...", help="relative weight of each of --labels (default: uniform)")
-    group.add_argument("--spacing", nargs=2, type=int, metavar=("MIN", "MAX"), help="gap range in pixels, 0 ≤ MIN ≤ MAX")
-    group.add_argument("--spacing-mode", choices=SPACING_MODES, help="each gap drawn (variable) or one gap for all (fixed)")
-    group.add_argument("--spacing-scope", choices=SPACING_SCOPES, help="gaps between digits only, or at the edges too")
-    group.add_argument("--width", type=int, metavar="PX", help=f"image width, 1..{MAX_WIDTH} (default 200)")
-    group.add_argument("--height", type=int, metavar="PX", help=f"image height, 1..{MAX_HEIGHT} (default 28)")
     group.add_argument(
-        "--fit", choices=FIT_MODES,
+        "--labels",
+        metavar="LABELS",
+        help="labels random sequences draw from (default: all), e.g. 0123",
+    )
+    group.add_argument(
+        "--weights",
+        metavar="W,W,...",
+        help="relative weight of each of --labels (default: uniform)",
+    )
+    group.add_argument(
+        "--spacing",
+        nargs=2,
+        type=int,
+        metavar=("MIN", "MAX"),
+        help="gap range in pixels, 0 ≤ MIN ≤ MAX",
+    )
+    group.add_argument(
+        "--spacing-mode",
+        choices=SPACING_MODES,
+        help="each gap drawn (variable) or one gap for all (fixed)",
+    )
+    group.add_argument(
+        "--spacing-scope",
+        choices=SPACING_SCOPES,
+        help="gaps between digits only, or at the edges too",
+    )
+    group.add_argument(
+        "--width", type=int, metavar="PX", help=f"image width, 1..{MAX_WIDTH} (default 200)"
+    )
+    group.add_argument(
+        "--height", type=int, metavar="PX", help=f"image height, 1..{MAX_HEIGHT} (default 28)"
+    )
+    group.add_argument(
+        "--fit",
+        choices=FIT_MODES,
         help="pad (default: no distortion), exact (gaps fill the width), scale (shrink to fit), stretch (distort)",
     )
-    group.add_argument("--align", choices=ALIGNMENTS, help="where a padded sequence sits (default center)")
-    group.add_argument("--crop", action=argparse.BooleanOptionalAction, default=None, help="gaps measured ink to ink")
-    group.add_argument("--invert", action=argparse.BooleanOptionalAction, default=None, help="black ink on white")
-    group.add_argument("--pool", choices=POOLS, help="draw glyphs from the train (default) or test pool")
-    group.add_argument("--source", metavar="SRC", help="glyph source: bundled (default), idx:DIR or folder:DIR")
-    group.add_argument("--seed", type=int, metavar="N", help="random seed, 0 ≤ N < 2**63 (default 0)")
     group.add_argument(
-        "--augment", metavar="PRESET|FILE.json",
+        "--align", choices=ALIGNMENTS, help="where a padded sequence sits (default center)"
+    )
+    group.add_argument(
+        "--crop",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="gaps measured ink to ink",
+    )
+    group.add_argument(
+        "--invert", action=argparse.BooleanOptionalAction, default=None, help="black ink on white"
+    )
+    group.add_argument(
+        "--pool", choices=POOLS, help="draw glyphs from the train (default) or test pool"
+    )
+    group.add_argument(
+        "--source", metavar="SRC", help="glyph source: bundled (default), idx:DIR or folder:DIR"
+    )
+    group.add_argument(
+        "--seed", type=int, metavar="N", help="random seed, 0 ≤ N < 2**63 (default 0)"
+    )
+    group.add_argument(
+        "--augment",
+        metavar="PRESET|FILE.json",
         help="augmentation preset (none, light, scan-like, heavy) or a JSON file of operations",
     )
 
@@ -73,23 +124,40 @@ def spec_from_args(args: argparse.Namespace) -> GenerationSpec:
         changes["random"] = None
     if args.random_length is not None or args.labels is not None or args.weights is not None:
         base = spec.random or RandomSequences()
-        low, high = args.random_length if args.random_length is not None else (base.min_length, base.max_length)
+        low, high = (
+            args.random_length
+            if args.random_length is not None
+            else (base.min_length, base.max_length)
+        )
         labels = _labels(args.labels) if args.labels is not None else base.labels
         weights = base.weights
         if args.weights is not None:
             try:
                 weights = tuple(float(w) for w in args.weights.split(","))
             except ValueError:
-                raise SpecError("--weights", f"{args.weights!r} is not a comma-separated list of numbers") from None
+                raise SpecError(
+                    "--weights", f"{args.weights!r} is not a comma-separated list of numbers"
+                ) from None
         if args.random_length is None and spec.random is None:
-            raise SpecError("--labels", "needs --random-length MIN MAX (it sets the labels random sequences use)")
+            raise SpecError(
+                "--labels",
+                "needs --random-length MIN MAX (it sets the labels random sequences use)",
+            )
         changes["random"] = RandomSequences(low, high, labels, weights)
     if args.spacing is not None:
         changes["spacing_min"], changes["spacing_max"] = args.spacing
     simple = {
-        "spacing_mode": args.spacing_mode, "spacing_scope": args.spacing_scope, "width": args.width,
-        "height": args.height, "fit": args.fit, "align": args.align, "crop": args.crop,
-        "invert": args.invert, "pool": args.pool, "source": args.source, "seed": args.seed,
+        "spacing_mode": args.spacing_mode,
+        "spacing_scope": args.spacing_scope,
+        "width": args.width,
+        "height": args.height,
+        "fit": args.fit,
+        "align": args.align,
+        "crop": args.crop,
+        "invert": args.invert,
+        "pool": args.pool,
+        "source": args.source,
+        "seed": args.seed,
     }
     changes.update({k: v for k, v in simple.items() if v is not None})
     if args.augment is not None:
@@ -125,14 +193,25 @@ def _load_augment(name_or_path: str) -> tuple:
 
 
 _FIELD_TO_OPTION = {
-    "digits": "--digits", "spacing_min": "--spacing MIN", "spacing_max": "--spacing MAX",
-    "spacing_mode": "--spacing-mode", "spacing_scope": "--spacing-scope", "width": "--width",
-    "height": "--height", "fit": "--fit", "align": "--align", "pool": "--pool", "source": "--source",
-    "seed": "--seed", "random.min_length": "--random-length MIN", "random.max_length": "--random-length MAX",
-    "random.labels": "--labels", "random.weights": "--weights",
+    "digits": "--digits",
+    "spacing_min": "--spacing MIN",
+    "spacing_max": "--spacing MAX",
+    "spacing_mode": "--spacing-mode",
+    "spacing_scope": "--spacing-scope",
+    "width": "--width",
+    "height": "--height",
+    "fit": "--fit",
+    "align": "--align",
+    "pool": "--pool",
+    "source": "--source",
+    "seed": "--seed",
+    "random.min_length": "--random-length MIN",
+    "random.max_length": "--random-length MAX",
+    "random.labels": "--labels",
+    "random.weights": "--weights",
 }
 
 
 def _option_name(field: str) -> str:
     head = field.split("[")[0]
-    return _FIELD_TO_OPTION.get(field) or (_FIELD_TO_OPTION.get(head, field) + field[len(head):])
+    return _FIELD_TO_OPTION.get(field) or (_FIELD_TO_OPTION.get(head, field) + field[len(head) :])

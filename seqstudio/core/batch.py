@@ -56,7 +56,9 @@ def vectorised_batch(gen: SequenceGenerator, start: int, count: int, masks: bool
         boxes.extend(chunk_boxes)
         glyphs.extend(chunk_glyphs)
         gaps.extend(tuple(g) for g in chunk_gaps.tolist())
-        params.extend({"offset_x": o, "scale_x": 1.0, "scale_y": 1.0} for o in chunk_offsets.tolist())
+        params.extend(
+            {"offset_x": o, "scale_x": 1.0, "scale_y": 1.0} for o in chunk_offsets.tolist()
+        )
     return SampleBatch(
         start=start,
         images=images,
@@ -69,7 +71,9 @@ def vectorised_batch(gen: SequenceGenerator, start: int, count: int, masks: bool
     )
 
 
-def _fill_chunk(gen: SequenceGenerator, start: int, images_out: np.ndarray, masks_out: np.ndarray | None):
+def _fill_chunk(
+    gen: SequenceGenerator, start: int, images_out: np.ndarray, masks_out: np.ndarray | None
+):
     """Draw images ``start …`` into ``images_out`` (and ``masks_out``).
 
     Returns boxes and glyphs (lists of per-image arrays), gaps ``(count, gaps)`` and
@@ -123,8 +127,12 @@ def _fill_chunk(gen: SequenceGenerator, start: int, images_out: np.ndarray, mask
         lead, between = np.zeros(count, np.int64), gaps
     advance = widths.copy()
     advance[:, : n - 1] += between[:, : n - 1]
-    positions = offset[:, None] + lead[:, None] + np.concatenate(
-        [np.zeros((count, 1), np.int64), np.cumsum(advance, axis=1)[:, :-1]], axis=1
+    positions = (
+        offset[:, None]
+        + lead[:, None]
+        + np.concatenate(
+            [np.zeros((count, 1), np.int64), np.cumsum(advance, axis=1)[:, :-1]], axis=1
+        )
     )
 
     # Gather: source[b, x] is the table row (glyph column) drawn at output column x.
@@ -154,7 +162,12 @@ def _fill_chunk(gen: SequenceGenerator, start: int, images_out: np.ndarray, mask
         np.multiply(inked, owner[:, None, :], out=masks_out, dtype=np.uint16)
 
     boxes = np.stack(
-        [positions + ink[..., 0] - col_start, ink[..., 2], ink[..., 1] - ink[..., 0] + 1, ink[..., 3] - ink[..., 2] + 1],
+        [
+            positions + ink[..., 0] - col_start,
+            ink[..., 2],
+            ink[..., 1] - ink[..., 0] + 1,
+            ink[..., 3] - ink[..., 2] + 1,
+        ],
         axis=2,
     ).astype(np.int32)
     return list(boxes), list(glyphs), gaps, offset

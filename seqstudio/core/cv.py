@@ -25,5 +25,7 @@ def encode_png(image) -> bytes:
     """Encode a uint8 (or uint16) 2-D/3-D array as PNG bytes (OpenCV's fast default strategy)."""
     ok, buffer = cv2.imencode(".png", image)
     if not ok:
-        raise ValueError(f"could not encode an image of shape {getattr(image, 'shape', '?')} as PNG")
+        raise ValueError(
+            f"could not encode an image of shape {getattr(image, 'shape', '?')} as PNG"
+        )
     return buffer.tobytes()

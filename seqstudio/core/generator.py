@@ -35,7 +35,9 @@ class _Placed:
     labels: tuple[str, ...]
     glyph_indices: list[int]
     glyphs: list[np.ndarray]  # (height, w) uint8 slices, already cropped
-    ink: list[tuple[int, int, int, int]]  # per glyph: first/last ink col (in slice), first/last ink row
+    ink: list[
+        tuple[int, int, int, int]
+    ]  # per glyph: first/last ink col (in slice), first/last ink row
     gaps: list[int]
     positions: list[int]  # x of each glyph in the laid-out strip
     strip_width: int
@@ -89,7 +91,11 @@ class SequenceGenerator:
             return
         for k, label in enumerate(wanted):
             if label not in self._members:
-                have = "".join(self._members) if all(len(c) == 1 for c in self._members) else ", ".join(self._members)
+                have = (
+                    "".join(self._members)
+                    if all(len(c) == 1 for c in self._members)
+                    else ", ".join(self._members)
+                )
                 raise SpecError(
                     f"{field}[{k}]",
                     f"{label!r} has no glyphs in the {spec.pool} pool of {spec.source} (available: {have})",
@@ -182,12 +188,17 @@ class SequenceGenerator:
         length = rand.integer(rng.STREAM_LENGTH, 0, spec.random.min_length, spec.random.max_length)
         labels = self._labels_list
         if self._cumulative_weights is None:
-            return tuple(labels[rand.integer(rng.STREAM_LABELS, k, 0, len(labels) - 1)] for k in range(length))
+            return tuple(
+                labels[rand.integer(rng.STREAM_LABELS, k, 0, len(labels) - 1)]
+                for k in range(length)
+            )
         from bisect import bisect_right
 
         cumulative = self._cumulative_weights
         return tuple(
-            labels[min(bisect_right(cumulative, rand.uniform(rng.STREAM_LABELS, k)), len(labels) - 1)]
+            labels[
+                min(bisect_right(cumulative, rand.uniform(rng.STREAM_LABELS, k)), len(labels) - 1)
+            ]
             for k in range(length)
         )
 
@@ -198,7 +209,9 @@ class SequenceGenerator:
         glyph_indices = []
         for j, label in enumerate(labels):
             members = self._members[label]
-            glyph_indices.append(int(members[rand.integer(rng.STREAM_GLYPHS, j, 0, len(members) - 1)]))
+            glyph_indices.append(
+                int(members[rand.integer(rng.STREAM_GLYPHS, j, 0, len(members) - 1)])
+            )
         glyphs, ink = [], []
         extents = pool.ink_extents
         for j, g in enumerate(glyph_indices):
@@ -233,7 +246,9 @@ class SequenceGenerator:
         resample = spec.fit == "stretch" or (spec.fit == "scale" and placed.strip_width > width)
         if not resample:
             if placed.strip_width > width:  # only reachable if a hook widened glyphs
-                raise SpecError("width", f"{width} is too small for this sequence ({placed.strip_width} px)")
+                raise SpecError(
+                    "width", f"{width} is too small for this sequence ({placed.strip_width} px)"
+                )
             offset = align_offset(spec, rand, width - placed.strip_width)
             params["offset_x"] = offset
             params["scale_x"] = params["scale_y"] = 1.0
@@ -325,7 +340,11 @@ class SampleBatch:
     @classmethod
     def from_samples(cls, samples: list[Sample], spec: GenerationSpec) -> SampleBatch:
         """Stack individually generated samples."""
-        images = np.stack([s.image for s in samples]) if samples else np.zeros((0, spec.height, spec.width), np.uint8)
+        images = (
+            np.stack([s.image for s in samples])
+            if samples
+            else np.zeros((0, spec.height, spec.width), np.uint8)
+        )
         masks = None
         if samples and samples[0].mask is not None:
             masks = np.stack([s.mask.astype(np.uint16) for s in samples])
@@ -347,7 +366,9 @@ def _compose(placed: _Placed, height: int, width: int, offset: int, masks: bool)
     count = len(placed.glyphs)
     owner = np.zeros(width, np.uint8 if count < 255 else np.uint16) if masks else None
     boxes = np.empty((count, 4), np.int32)
-    for j, (glyph, (c0, c1, r0, r1), x) in enumerate(zip(placed.glyphs, placed.ink, placed.positions)):
+    for j, (glyph, (c0, c1, r0, r1), x) in enumerate(
+        zip(placed.glyphs, placed.ink, placed.positions)
+    ):
         x += offset
         w = glyph.shape[1]
         image[:, x : x + w] = glyph

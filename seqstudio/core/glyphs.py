@@ -70,7 +70,9 @@ class GlyphPool:
                 self.images[start : start + 8192], self.widths[start : start + 8192]
             )
         object.__setattr__(self, "ink_extents", extents)
-        members = {label: np.flatnonzero(self.label_ids == k) for k, label in enumerate(self.classes)}
+        members = {
+            label: np.flatnonzero(self.label_ids == k) for k, label in enumerate(self.classes)
+        }
         object.__setattr__(self, "members", members)
 
     @property
@@ -112,7 +114,9 @@ def _ink_extents(images: np.ndarray, widths: np.ndarray) -> np.ndarray:
     first_col = np.where(has_ink, cols.argmax(axis=1), 0)
     last_col = np.where(has_ink, cols.shape[1] - 1 - cols[:, ::-1].argmax(axis=1), widths - 1)
     first_row = np.where(has_ink, rows.argmax(axis=1), 0)
-    last_row = np.where(has_ink, rows.shape[1] - 1 - rows[:, ::-1].argmax(axis=1), rows.shape[1] - 1)
+    last_row = np.where(
+        has_ink, rows.shape[1] - 1 - rows[:, ::-1].argmax(axis=1), rows.shape[1] - 1
+    )
     return np.stack([first_col, last_col, first_row, last_row], axis=1)
 
 
@@ -210,9 +214,10 @@ def _open_bundled() -> GlyphSource:
     pools = {}
     for pool in POOL_NAMES:
         prefix = _IDX_PREFIX[pool]
-        with _as_file(folder / f"{prefix}-images-idx3-ubyte.gz") as images_path, _as_file(
-            folder / f"{prefix}-labels-idx1-ubyte.gz"
-        ) as labels_path:
+        with (
+            _as_file(folder / f"{prefix}-images-idx3-ubyte.gz") as images_path,
+            _as_file(folder / f"{prefix}-labels-idx1-ubyte.gz") as labels_path,
+        ):
             pools[pool] = _mnist_pool(pool, images_path, labels_path)
     return GlyphSource("bundled", pools)
 
@@ -249,7 +254,9 @@ def find_idx_files(folder: Path) -> dict[str, tuple[Path, Path]]:
         for what, dims in (("images", 3), ("labels", 1)):
             stem = f"{_IDX_PREFIX[pool]}-{what}"
             candidates = [
-                folder / f"{stem}{sep}idx{dims}-ubyte{gz}" for sep in ("-", ".") for gz in ("", ".gz")
+                folder / f"{stem}{sep}idx{dims}-ubyte{gz}"
+                for sep in ("-", ".")
+                for gz in ("", ".gz")
             ]
             hit = next((c for c in candidates if c.is_file()), None)
             if hit is None:
@@ -276,7 +283,9 @@ def _mnist_pool(name: str, images_path: Path, labels_path: Path) -> GlyphPool:
     if images.shape[0] == 0:
         raise DataError(f"{images_path}: holds no images")
     if labels.size and labels.max() > 9:
-        raise DataError(f"{labels_path}: label {int(labels.max())} is outside the MNIST classes 0-9")
+        raise DataError(
+            f"{labels_path}: label {int(labels.max())} is outside the MNIST classes 0-9"
+        )
     widths = np.full(images.shape[0], images.shape[2], np.int32)
     return GlyphPool(name, images, widths, labels.astype(np.int32), MNIST_CLASSES)
 
@@ -303,20 +312,26 @@ def load_folder_pools(folder: Path, height: int = 28) -> dict[str, GlyphPool]:
             files["train"][label] = [p for k, p in enumerate(paths) if k % 5 != 4]
     classes = tuple(sorted(set(files["train"]) | set(files["test"])))
     if not classes or not any(files["train"].values()):
-        raise DataError(f"{folder}: no images found in label subfolders (expected {folder}/<label>/*.png)")
+        raise DataError(
+            f"{folder}: no images found in label subfolders (expected {folder}/<label>/*.png)"
+        )
     return {pool: _folder_pool(pool, files[pool], classes, height) for pool in POOL_NAMES}
 
 
 def _label_files(folder: Path) -> dict[str, list[Path]]:
     labels = {}
     for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
-        paths = sorted(p for p in sub.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+        paths = sorted(
+            p for p in sub.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
+        )
         if paths:
             labels[sub.name] = paths
     return labels
 
 
-def _folder_pool(name: str, files: dict[str, list[Path]], classes: tuple[str, ...], height: int) -> GlyphPool:
+def _folder_pool(
+    name: str, files: dict[str, list[Path]], classes: tuple[str, ...], height: int
+) -> GlyphPool:
     glyphs, label_ids = [], []
     for label, paths in files.items():
         for path in paths:
@@ -330,8 +345,9 @@ def _folder_pool(name: str, files: dict[str, list[Path]], classes: tuple[str, ..
 
 
 def _load_glyph_image(path: Path, height: int) -> np.ndarray:
-    from seqstudio.core.cv import cv2
     from PIL import Image, UnidentifiedImageError
+
+    from seqstudio.core.cv import cv2
 
     try:
         with Image.open(path) as image:

@@ -67,7 +67,9 @@ def _read_stream(stream, path: Path, expected_ndim: int | None) -> np.ndarray:
     if zero != 0:
         raise DataError(f"{path}: bad IDX magic number 0x{head.hex()} (expected 0x0000080N)")
     if dtype_code != _UBYTE:
-        raise DataError(f"{path}: IDX data type 0x{dtype_code:02x} is not supported (only 0x08, unsigned byte)")
+        raise DataError(
+            f"{path}: IDX data type 0x{dtype_code:02x} is not supported (only 0x08, unsigned byte)"
+        )
     if expected_ndim is not None and ndim != expected_ndim:
         raise DataError(f"{path}: has {ndim} dimensions, expected {expected_ndim}")
     dims = stream.read(4 * ndim)
@@ -87,7 +89,9 @@ def _read_stream(stream, path: Path, expected_ndim: int | None) -> np.ndarray:
             f"{path}: truncated: header declares shape {tuple(shape)} = {expected} bytes, file holds {got}"
         )
     if stream.read(1):
-        raise DataError(f"{path}: has trailing data after the {expected} bytes its header declares {tuple(shape)}")
+        raise DataError(
+            f"{path}: has trailing data after the {expected} bytes its header declares {tuple(shape)}"
+        )
     return data.reshape(shape)
 
 
@@ -108,7 +112,9 @@ def write_idx(path: str | Path, array: np.ndarray, compress: bool | None = None)
     array = np.ascontiguousarray(array)
     if array.dtype != np.uint8:
         raise ValueError(f"write_idx writes uint8 arrays only, got {array.dtype}")
-    header = struct.pack(">HBB", 0, _UBYTE, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    header = struct.pack(">HBB", 0, _UBYTE, array.ndim) + struct.pack(
+        f">{array.ndim}I", *array.shape
+    )
     data = header + array.tobytes()
     if compress is None:
         compress = path.suffix == ".gz"

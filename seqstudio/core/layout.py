@@ -52,7 +52,9 @@ class WidthRange:
         return f"{self.low}" if self.low == self.high else f"{self.low}–{self.high}"
 
 
-def feasible_widths(spec: GenerationSpec, length: int, glyph_min: int, glyph_max: int) -> WidthRange:
+def feasible_widths(
+    spec: GenerationSpec, length: int, glyph_min: int, glyph_max: int
+) -> WidthRange:
     """Widths that work for ``length`` glyphs whose summed widths lie in [glyph_min, glyph_max].
 
     ``scale`` and ``stretch`` accept any width; ``pad`` needs room for the widest

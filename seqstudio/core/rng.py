@@ -63,7 +63,9 @@ def integers(keys: np.ndarray, stream: int, count: int, low, high) -> np.ndarray
     this package uses.
     """
     span = np.asarray(high, dtype=np.int64) - np.asarray(low, dtype=np.int64) + 1
-    values = np.asarray(low, dtype=np.int64) + np.floor(uniform(keys, stream, count) * span).astype(np.int64)
+    values = np.asarray(low, dtype=np.int64) + np.floor(uniform(keys, stream, count) * span).astype(
+        np.int64
+    )
     return np.minimum(values, np.asarray(high, dtype=np.int64))
 
 

@@ -69,16 +69,25 @@ class RandomSequences:
             object.__setattr__(self, "labels", labels)
         if self.weights is not None:
             if self.labels is None:
-                raise SpecError("random.weights", "weights need an explicit random.labels list of the same length")
+                raise SpecError(
+                    "random.weights",
+                    "weights need an explicit random.labels list of the same length",
+                )
             if isinstance(self.weights, (str, bytes)) or not isinstance(self.weights, Sequence):
                 raise SpecError("random.weights", f"{self.weights!r} is not a list of numbers")
             weights = tuple(self.weights)
             if len(weights) != len(self.labels):
                 raise SpecError(
-                    "random.weights", f"has {len(weights)} values for {len(self.labels)} labels (need one per label)"
+                    "random.weights",
+                    f"has {len(weights)} values for {len(self.labels)} labels (need one per label)",
                 )
             for k, w in enumerate(weights):
-                if isinstance(w, bool) or not isinstance(w, (int, float)) or not w >= 0 or w == float("inf"):
+                if (
+                    isinstance(w, bool)
+                    or not isinstance(w, (int, float))
+                    or not w >= 0
+                    or w == float("inf")
+                ):
                     raise SpecError(f"random.weights[{k}]", f"{w!r} is not a finite number ≥ 0")
             if sum(weights) <= 0:
                 raise SpecError("random.weights", "all weights are 0 (at least one must be > 0)")
@@ -154,13 +163,16 @@ class GenerationSpec:
             raise SpecError("random", f"{self.random!r} is not a random-sequence setting or null")
         digits = _as_labels("digits", self.digits, allow_empty=self.random is not None)
         if len(digits) > MAX_SEQUENCE_LENGTH:
-            raise SpecError("digits", f"{len(digits)} labels is more than the maximum {MAX_SEQUENCE_LENGTH}")
+            raise SpecError(
+                "digits", f"{len(digits)} labels is more than the maximum {MAX_SEQUENCE_LENGTH}"
+            )
         object.__setattr__(self, "digits", digits)
         _check_int("spacing_min", self.spacing_min, 0, MAX_WIDTH)
         _check_int("spacing_max", self.spacing_max, 0, MAX_WIDTH)
         if self.spacing_min > self.spacing_max:
             raise SpecError(
-                "spacing_max", f"{self.spacing_max} is below spacing_min {self.spacing_min} (need min ≤ max)"
+                "spacing_max",
+                f"{self.spacing_max} is below spacing_min {self.spacing_min} (need min ≤ max)",
             )
         _check_choice("spacing_mode", self.spacing_mode, SPACING_MODES)
         _check_choice("spacing_scope", self.spacing_scope, SPACING_SCOPES)
@@ -172,7 +184,9 @@ class GenerationSpec:
         _check_bool("invert", self.invert)
         _check_choice("pool", self.pool, POOLS)
         if not isinstance(self.source, str) or not self.source:
-            raise SpecError("source", f"{self.source!r} is not 'bundled', 'idx:DIR' or 'folder:DIR'")
+            raise SpecError(
+                "source", f"{self.source!r} is not 'bundled', 'idx:DIR' or 'folder:DIR'"
+            )
         from seqstudio.core.glyphs import parse_source
 
         parse_source(self.source)
@@ -198,7 +212,10 @@ class GenerationSpec:
             if f.name == "digits":
                 value = "".join(value) if all(len(d) == 1 for d in value) else list(value)
             elif f.name == "random" and value is not None:
-                value = {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(value).items()}
+                value = {
+                    k: (list(v) if isinstance(v, tuple) else v)
+                    for k, v in dataclasses.asdict(value).items()
+                }
             elif f.name == "augment":
                 value = [op.to_dict() for op in value]
             data[f.name] = value
@@ -222,7 +239,10 @@ class GenerationSpec:
         if schema != SCHEMA_NAME:
             raise SpecError("schema", f"{schema!r} is not {SCHEMA_NAME!r}")
         if version != SCHEMA_VERSION:
-            raise SpecError("version", f"{version!r} is not supported (this seqstudio reads version {SCHEMA_VERSION})")
+            raise SpecError(
+                "version",
+                f"{version!r} is not supported (this seqstudio reads version {SCHEMA_VERSION})",
+            )
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
@@ -235,7 +255,9 @@ class GenerationSpec:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise SpecError("spec", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+            raise SpecError(
+                "spec", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            ) from None
         return cls.from_dict(data)
 
     @classmethod
@@ -245,7 +267,9 @@ class GenerationSpec:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise SpecError("spec", f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+            raise SpecError(
+                "spec", f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}"
+            ) from None
         try:
             return cls.from_json(text)
         except SpecError as exc:
@@ -275,16 +299,18 @@ def _check_bool(name: str, value: Any) -> None:
 
 
 def _as_labels(name: str, value: Any, allow_empty: bool = False) -> tuple[str, ...]:
-    if isinstance(value, str):
+    if isinstance(value, str) or isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
         labels = tuple(value)
-    elif isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
-        labels = tuple(value)
-    elif isinstance(value, Sequence) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+    elif isinstance(value, Sequence) and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    ):
         labels = tuple(str(v) for v in value)
     else:
         raise SpecError(name, f"{value!r} is not a string of labels or a list of label strings")
     if not labels and not allow_empty:
-        raise SpecError(name, "is empty (give at least one label, e.g. '14543', or ask for random sequences)")
+        raise SpecError(
+            name, "is empty (give at least one label, e.g. '14543', or ask for random sequences)"
+        )
     for k, label in enumerate(labels):
         if not label or label.isspace():
             raise SpecError(f"{name}[{k}]", f"{label!r} is not a label (blank)")
@@ -295,7 +321,9 @@ def _random_from_dict(data: Mapping[str, Any]) -> RandomSequences:
     known = {f.name for f in dataclasses.fields(RandomSequences)}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise SpecError(f"random.{unknown[0]}", f"unknown field (known: {', '.join(sorted(known))})")
+        raise SpecError(
+            f"random.{unknown[0]}", f"unknown field (known: {', '.join(sorted(known))})"
+        )
     values = dict(data)
     for key in ("labels", "weights"):
         if isinstance(values.get(key), list):

@@ -103,17 +103,30 @@ def download_mnist(
 
     folder = Path(dest).expanduser() if dest is not None else mnist_download_dir()
     mirror_list = resolve_mirrors(mirrors)
+    created = [p for p in (folder, *folder.parents) if not p.exists()]  # innermost first
     _prepare_folder(folder)
     say = status or (lambda message: None)
     tracker = ProgressTracker(manifest.total_size, progress)
-    for remote in manifest.files:
-        _fetch_file(remote, folder, mirror_list, tracker, cancel, timeout, say)
+    try:
+        for remote in manifest.files:
+            _fetch_file(remote, folder, mirror_list, tracker, cancel, timeout, say)
+    except BaseException:
+        _remove_empty(created)  # leave no trace of a download that kept nothing
+        raise
     tracker.finish()
     if validate:
         from seqstudio.core.glyphs import load_idx_pools
 
         load_idx_pools(folder)
     return folder
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for path in folders:
+        try:
+            path.rmdir()
+        except OSError:
+            return
 
 
 def _prepare_folder(folder: Path) -> None:
