@@ -1,0 +1,262 @@
+"""Augmentation panel, generated entirely from :data:`seqstudio.core.augment.schema.OPS`.
+
+Per-digit and per-image operations sit in two separate groups; each op has an enable box,
+a probability and an editor per parameter (range and help in the tooltip). A preset menu
+loads ``none``, the bundled presets or a preset file (on the task thread).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from seqstudio.gui.model import GeneratorModel
+from seqstudio.gui.panels.augment_widgets import OpEditor
+from seqstudio.gui.panels.base import SpecPanel, problem_label
+
+STAGE_TITLES = {
+    "digit": "Per digit — before layout (boxes follow the digit)",
+    "image": "Per image — after composition",
+}
+_AUGMENT_INDEX = re.compile(r"^augment\[(\d+)\]")
+
+FileChooser = Callable[[str, str], str]
+
+
+def augment_available() -> bool:
+    """Whether the augmentation engine's schema is present in this build."""
+    try:
+        import seqstudio.core.augment.schema  # noqa: F401
+    except ModuleNotFoundError:
+        return False
+    return True
+
+
+def preset_names() -> list[str]:
+    """Names of the bundled augmentation presets (empty if the presets module is absent)."""
+    try:
+        from seqstudio.core.augment.presets import list_presets
+    except ModuleNotFoundError:
+        return []
+    return [str(name) for name in list_presets()]
+
+
+def _load_preset(name_or_path: str) -> list[dict[str, Any]]:
+    """Load a preset's ops as JSON dicts (runs on the task thread)."""
+    from seqstudio.core.augment.presets import load_preset
+
+    return [op.to_dict() for op in load_preset(name_or_path)]
+
+
+def ops_as_dicts(value: Any) -> list[dict[str, Any]]:
+    """A pipeline value (tuple of ``AugmentOp`` or list of dicts) as a list of dicts."""
+    result = []
+    for item in value or ():
+        result.append(item.to_dict() if hasattr(item, "to_dict") else dict(item))
+    return result
+
+
+class AugmentPanel(SpecPanel):
+    """Edits ``augment``.
+
+    Parameters
+    ----------
+    model : GeneratorModel
+    tasks : TaskRunner
+        Runs preset loading off the GUI thread.
+    choose_file : callable, optional
+        ``(title, start_folder) -> path or ""`` for "from file…"; a file dialog by default.
+
+    Signals
+    -------
+    presetApplied(str)
+        A preset was loaded into the model (its name or path).
+    presetFailed(str)
+        A preset could not be loaded (the message).
+    """
+
+    FIELDS = ("augment",)
+    presetApplied = Signal(str)
+    presetFailed = Signal(str)
+
+    def __init__(
+        self,
+        model: GeneratorModel,
+        tasks,
+        choose_file: FileChooser | None = None,
+        settings=None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(model, parent)
+        self._tasks = tasks
+        self._settings = settings
+        self._choose_file = choose_file or self._file_dialog
+        self.editors: dict[str, OpEditor] = {}
+        self.problem_labels = {"augment": problem_label()}
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        preset_row = QHBoxLayout()
+        preset_row.addWidget(QLabel("Preset"))
+        self.preset_button = QToolButton()
+        self.preset_button.setText("none")
+        self.preset_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.preset_menu = QMenu(self.preset_button)
+        self.preset_button.setMenu(self.preset_menu)
+        self.preset_button.setToolTip("Load an augmentation preset (replaces the current ops)")
+        preset_row.addWidget(self.preset_button, 1)
+        self.clear_button = QPushButton("Clear")
+        self.clear_button.setToolTip("Remove every augmentation op")
+        self.clear_button.clicked.connect(lambda: self.apply_preset("none"))
+        preset_row.addWidget(self.clear_button)
+        outer.addLayout(preset_row)
+        outer.addWidget(self.problem_labels["augment"])
+
+        content = QWidget()
+        body = QVBoxLayout(content)
+        body.setContentsMargins(0, 0, 0, 0)
+        if augment_available():
+            from seqstudio.core.augment.schema import STAGES, ops_for_stage
+
+            for stage in STAGES:
+                group = QGroupBox(STAGE_TITLES.get(stage, stage))
+                group.setObjectName(f"stage_{stage}")
+                group_layout = QVBoxLayout(group)
+                group_layout.setSpacing(3)
+                for schema in ops_for_stage(stage):
+                    editor = OpEditor(schema)
+                    editor.edited.connect(lambda name=schema.op: self._on_op_edited(name))
+                    self.editors[schema.op] = editor
+                    group_layout.addWidget(editor)
+                body.addWidget(group)
+        else:
+            body.addWidget(QLabel("Augmentation is not available in this build."))
+        body.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(content)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        outer.addWidget(scroll, 1)
+        self._build_preset_menu()
+        self.bind()
+
+    # ------------------------------------------------------------------ presets
+    def _build_preset_menu(self) -> None:
+        self.preset_menu.clear()
+        self.preset_actions: dict[str, QAction] = {}
+        for name in ["none", *preset_names()]:
+            action = self.preset_menu.addAction(name)
+            action.triggered.connect(lambda _=False, n=name: self.apply_preset(n))
+            self.preset_actions[name] = action
+        self.preset_menu.addSeparator()
+        action = self.preset_menu.addAction("From file…")
+        action.triggered.connect(self._on_preset_from_file)
+        self.preset_actions["from file"] = action
+        has_presets = bool(preset_names())
+        action.setEnabled(has_presets)
+
+    def apply_preset(self, name_or_path: str) -> None:
+        """Replace the pipeline with a preset (``"none"`` clears it); loads on the task thread."""
+        if name_or_path == "none":
+            self.model.set_values(augment=())
+            self.preset_button.setText("none")
+            self.presetApplied.emit("none")
+            return
+
+        def done(ops: list[dict[str, Any]]) -> None:
+            self.model.set_values(augment=ops)
+            self.preset_button.setText(
+                name_or_path if len(name_or_path) < 24 else "…" + name_or_path[-22:]
+            )
+            self.presetApplied.emit(name_or_path)
+
+        def failed(exc: Exception) -> None:
+            message = f"preset {name_or_path}: {exc}"
+            self.problem_labels["augment"].setText(message)
+            self.problem_labels["augment"].setVisible(True)
+            self.presetFailed.emit(message)
+
+        self._tasks.run(lambda: _load_preset(name_or_path), done, failed)
+
+    def _file_dialog(self, title: str, start: str) -> str:
+        path, _ = QFileDialog.getOpenFileName(
+            self, title, start, "Augmentation presets (*.json);;All files (*)"
+        )
+        return path
+
+    def _on_preset_from_file(self) -> None:
+        start = self._settings.last_folder("augment") if self._settings is not None else ""
+        path = self._choose_file("Augmentation preset", start)
+        if path:
+            if self._settings is not None:
+                from pathlib import Path
+
+                self._settings.set_last_folder("augment", str(Path(path).parent))
+            self.apply_preset(path)
+
+    # ------------------------------------------------------------------ model ↔ widgets
+    def refresh(self) -> None:  # noqa: D102
+        ops = ops_as_dicts(self.model.value("augment"))
+        first: dict[str, dict[str, Any]] = {}
+        for data in ops:
+            first.setdefault(data.get("op"), data)
+        for name, editor in self.editors.items():
+            editor.set_from(first.get(name))
+
+    def _on_op_edited(self, name: str) -> None:
+        ops = ops_as_dicts(self.model.value("augment"))
+        data = self.editors[name].to_dict()
+        for k, existing in enumerate(ops):
+            if existing.get("op") == name:
+                ops[k] = data
+                break
+        else:
+            if not data["enabled"]:
+                return
+            ops.append(data)
+        self.preset_button.setText("custom")
+        self.model.set_values(augment=ops)
+
+    # ------------------------------------------------------------------ problems
+    def show_problems(self, problems: dict[str, str]) -> None:  # noqa: D102
+        ops = ops_as_dicts(self.model.value("augment"))
+        per_op: dict[str, str] = {}
+        general = ""
+        for field, message in problems.items():
+            if not field.startswith("augment"):
+                continue
+            match = _AUGMENT_INDEX.match(field)
+            if (
+                match
+                and int(match.group(1)) < len(ops)
+                and ops[int(match.group(1))].get("op") in self.editors
+            ):
+                per_op[ops[int(match.group(1))]["op"]] = f"{field}: {message}"
+            else:
+                general = f"{field}: {message}"
+        for name, editor in self.editors.items():
+            editor.show_problem(per_op.get(name, ""))
+        label = self.problem_labels["augment"]
+        label.setText(general)
+        label.setVisible(bool(general))
+
+    def op_problem(self, name: str) -> str:
+        """The inline problem shown for op ``name``."""
+        editor = self.editors[name]
+        return editor.problem.text() if not editor.problem.isHidden() else ""

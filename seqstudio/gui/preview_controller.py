@@ -1,0 +1,174 @@
+"""Connects the model to the render thread: coalescing, request ids, delivery.
+
+Lives in the GUI thread. Edits arrive as ``candidateChanged``; the first one starts a
+short single-shot timer (a throttle: a dragged slider yields a render every
+``DEBOUNCE_MS`` at most, with the newest value), whose timeout submits the newest
+candidate. Results come back queued; a result older than the newest submitted request is
+dropped, so the last thing shown is always the last thing asked for.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+
+from seqstudio.core.spec import GenerationSpec
+from seqstudio.gui.model import GeneratorModel
+from seqstudio.gui.preview_worker import (
+    PreviewFailure,
+    PreviewRequest,
+    PreviewResult,
+    PreviewWorker,
+    StripResult,
+)
+
+DEBOUNCE_MS = 15
+STRIP_COUNT = 6
+
+
+class PreviewController(QObject):
+    """Renders the model's candidate specs on a :class:`PreviewWorker`.
+
+    Signals (all emitted in the GUI thread)
+    -------
+    previewReady(PreviewResult)
+        The selected sample of the newest request.
+    stripReady(StripResult)
+        The variety strip of the newest request.
+    previewFailed(PreviewFailure)
+        The newest request's spec was rejected by the glyph data.
+    busyChanged(bool)
+        Whether a request is being rendered.
+    """
+
+    previewReady = Signal(object)
+    stripReady = Signal(object)
+    previewFailed = Signal(object)
+    busyChanged = Signal(bool)
+
+    def __init__(self, model: GeneratorModel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._model = model
+        self._next_id = 0
+        self._latest_id = -1
+        self._index = 0
+        self._busy = False
+        self._latest_spec: GenerationSpec | None = None
+        self._stopped = False
+        self.last_result: PreviewResult | None = None
+        self.last_strip: StripResult | None = None
+        self.width_range = ""
+        self.classes: tuple[str, ...] = ()
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self._submit_newest)
+        self._worker = PreviewWorker()
+        conn = Qt.ConnectionType.QueuedConnection
+        self._worker.rendered.connect(self._on_rendered, conn)
+        self._worker.stripRendered.connect(self._on_strip, conn)
+        self._worker.failed.connect(self._on_failed, conn)
+        self._worker.start()
+        model.candidateChanged.connect(self._on_candidate)
+
+    # ------------------------------------------------------------------ requests
+    @property
+    def selected_index(self) -> int:
+        """The sample shown large (an index of the strip)."""
+        return self._index
+
+    def is_busy(self) -> bool:
+        """Whether a submitted request has not been answered yet."""
+        return self._busy
+
+    def _on_candidate(self, spec: GenerationSpec) -> None:
+        if self._stopped:
+            return
+        self._latest_spec = spec
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def regenerate(self) -> None:
+        """Render the current candidate again now (e.g. after a source folder changed)."""
+        spec = self._model.candidate
+        if spec is None:
+            return
+        self._latest_spec = spec
+        self._timer.stop()
+        self._submit_newest()
+
+    def request_now(self) -> None:
+        """Submit the model's candidate without waiting for the throttle (start-up)."""
+        self.regenerate()
+
+    def _submit_newest(self) -> None:
+        spec = self._latest_spec
+        if spec is None or self._stopped or not self._worker.isRunning():
+            return
+        request = PreviewRequest(self._next_id, spec, self._index, STRIP_COUNT)
+        self._latest_id = self._next_id
+        self._next_id += 1
+        self._set_busy(True)
+        self._worker.submit(request)
+
+    # ------------------------------------------------------------------ results
+    def _on_rendered(self, result: PreviewResult) -> None:
+        if result.request_id != self._latest_id:
+            return  # stale
+        self.last_result = result
+        self.width_range = result.width_range
+        self.classes = result.classes
+        self._model.accept_rendered(result.spec)
+        self.previewReady.emit(result)
+
+    def _on_strip(self, result: StripResult) -> None:
+        if result.request_id != self._latest_id:
+            return
+        self.last_strip = result
+        self._set_busy(False)
+        self.stripReady.emit(result)
+
+    def _on_failed(self, failure: PreviewFailure) -> None:
+        if failure.request_id != self._latest_id:
+            return
+        self._set_busy(False)
+        self._model.reject_rendered(failure.spec, failure.field, failure.message)
+        self.previewFailed.emit(failure)
+
+    def _set_busy(self, busy: bool) -> None:
+        if busy != self._busy:
+            self._busy = busy
+            self.busyChanged.emit(busy)
+
+    # ------------------------------------------------------------------ selection
+    def select(self, index: int) -> None:
+        """Show strip sample ``index`` large (rendered again if the strip is not ready)."""
+        self._index = index
+        strip = self.last_strip
+        if strip is not None and strip.request_id == self._latest_id:
+            for sample in strip.samples:
+                if sample.index == index and self.last_result is not None:
+                    result = self.last_result
+                    selected = PreviewResult(
+                        result.request_id,
+                        result.spec,
+                        sample,
+                        result.width_range,
+                        result.classes,
+                        0.0,
+                    )
+                    self.last_result = selected
+                    self.previewReady.emit(selected)
+                    return
+        self.regenerate()
+
+    # ------------------------------------------------------------------ shutdown
+    def shutdown(self) -> None:
+        """Stop the timer and the render thread, and wait for it to end."""
+        self._timer.stop()
+        self._stopped = True
+        self._worker.stop()
+        self._worker.wait()
+
+    def is_running(self) -> bool:
+        """Whether the render thread or the throttle timer is still active."""
+        return self._worker.isRunning() or self._timer.isActive()

@@ -1,0 +1,168 @@
+"""The preview render thread: newest request wins, stale results are dropped.
+
+Like the Qt ``mandelbrot`` example, the thread keeps only the newest request under a
+lock. It builds the :class:`~seqstudio.core.generator.SequenceGenerator` (which touches
+glyph data and checks the spec against it), renders the selected sample, converts it to a
+``QImage`` and emits it, then renders the strip of samples ``0 … k-1``. Before each emit it
+checks for a newer request and drops its own result if one arrived. Results reach the GUI
+thread through queued signals; the GUI thread never runs numpy or file work.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QThread, Signal
+from PySide6.QtGui import QImage
+
+from seqstudio.core.errors import DataError, SpecError
+from seqstudio.core.spec import GenerationSpec
+from seqstudio.gui.imaging import gray_to_qimage
+
+
+@dataclass(frozen=True)
+class PreviewRequest:
+    """What to render: a spec, the selected sample and how many strip samples."""
+
+    request_id: int
+    spec: GenerationSpec
+    index: int = 0
+    strip_count: int = 6
+
+
+@dataclass(frozen=True, eq=False)
+class RenderedSample:
+    """One rendered sample: the image as QImage and array, and its metadata."""
+
+    index: int
+    image: QImage
+    array: np.ndarray
+    meta: dict[str, Any]
+
+
+@dataclass(frozen=True, eq=False)
+class PreviewResult:
+    """The selected sample of a request, plus what the worker learnt about the spec."""
+
+    request_id: int
+    spec: GenerationSpec
+    sample: RenderedSample
+    width_range: str
+    classes: tuple[str, ...]
+    elapsed_ms: float
+
+
+@dataclass(frozen=True, eq=False)
+class StripResult:
+    """Samples ``0 … k-1`` of a request (the variety strip)."""
+
+    request_id: int
+    spec: GenerationSpec
+    samples: list[RenderedSample] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PreviewFailure:
+    """A request whose spec the glyph data rejects (or an unexpected error)."""
+
+    request_id: int
+    spec: GenerationSpec
+    field: str
+    message: str
+    elapsed_ms: float
+
+
+def render_sample(generator, index: int) -> RenderedSample:
+    """Generate sample ``index`` and convert it for display (worker thread)."""
+    sample = generator.generate(index, masks=False)
+    return RenderedSample(index, gray_to_qimage(sample.image), sample.image, sample.to_dict())
+
+
+class PreviewWorker(QThread):
+    """A render thread taking the newest :class:`PreviewRequest`.
+
+    Signals are emitted from the render thread; connect them to GUI-thread objects
+    (queued), never wait on them directly in tests.
+    """
+
+    rendered = Signal(object)  # PreviewResult
+    stripRendered = Signal(object)  # StripResult
+    failed = Signal(object)  # PreviewFailure
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("seqstudio-preview")
+        self._condition = threading.Condition()
+        self._request: PreviewRequest | None = None
+        self._stopping = False
+
+    def submit(self, request: PreviewRequest) -> None:
+        """Replace any waiting request with ``request`` and wake the thread."""
+        with self._condition:
+            self._request = request
+            self._condition.notify()
+
+    def stop(self) -> None:
+        """Ask the thread to finish after its current step; :meth:`wait` for it."""
+        with self._condition:
+            self._stopping = True
+            self._request = None
+            self._condition.notify()
+
+    def _superseded(self) -> bool:
+        with self._condition:
+            return self._stopping or self._request is not None
+
+    def run(self) -> None:  # noqa: D102 - QThread API
+        while True:
+            with self._condition:
+                while self._request is None and not self._stopping:
+                    self._condition.wait()
+                if self._stopping:
+                    return
+                request, self._request = self._request, None
+            self._render(request)
+
+    def _render(self, request: PreviewRequest) -> None:
+        from seqstudio.core.generator import SequenceGenerator
+
+        start = time.perf_counter()
+        spec = request.spec
+        try:
+            generator = SequenceGenerator(spec)
+            main = render_sample(generator, request.index)
+        except SpecError as exc:
+            self._fail(request, exc.field, exc.message, start)
+            return
+        except DataError as exc:
+            self._fail(request, "source", str(exc), start)
+            return
+        except Exception as exc:  # any other failure: report it, keep the thread alive
+            self._fail(request, "spec", f"{type(exc).__name__}: {exc}", start)
+            return
+        elapsed = (time.perf_counter() - start) * 1000.0
+        if self._superseded():
+            return
+        classes = tuple(generator.source.pool(spec.pool).classes)
+        self.rendered.emit(
+            PreviewResult(
+                request.request_id, spec, main, generator.width_range.describe(), classes, elapsed
+            )
+        )
+        samples = []
+        for index in range(request.strip_count):
+            if self._superseded():
+                return
+            samples.append(main if index == request.index else render_sample(generator, index))
+        if not self._superseded():
+            self.stripRendered.emit(StripResult(request.request_id, spec, samples))
+
+    def _fail(self, request: PreviewRequest, field: str, message: str, start: float) -> None:
+        if self._superseded():
+            return
+        elapsed = (time.perf_counter() - start) * 1000.0
+        self.failed.emit(PreviewFailure(request.request_id, request.spec, field, message, elapsed))
