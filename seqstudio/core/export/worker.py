@@ -1,0 +1,236 @@
+"""The work done in each worker process: generate, encode and write one chunk of images.
+
+Workers write the image (and mask / YOLO) files themselves — that is what scales — and
+return the chunk's manifest records as text; the parent appends them to the manifests
+in index order once every file of the chunk is complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from seqstudio.core import rng
+from seqstudio.core.export import writers
+from seqstudio.core.export.splits import ExportPlan, SplitInfo, split_source
+from seqstudio.core.sample import Sample
+from seqstudio.core.spec import GenerationSpec
+
+GENERATOR_CACHE = 64
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """What every worker needs, sent once when it starts (picklable)."""
+
+    spec: dict
+    plan: ExportPlan
+    out_dir: str
+    format: str
+    jpeg_quality: int
+    annotations: tuple[str, ...]
+    masks: bool
+    name_digits: int
+    npy_offsets: dict  # split -> {"images": offset, "masks": offset}
+    mask_dtype: str = "uint8"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Consecutive images of one segment: global indices ``start … start + count − 1``."""
+
+    seq: int
+    split: str
+    line: int
+    start: int
+    count: int
+    row: int  # row of ``start`` within its split
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """What a worker hands back: how many images (a prefix) are complete, and their records."""
+
+    seq: int
+    done: int
+    records: str
+    labels_csv: str
+
+
+def spec_for(
+    spec: GenerationSpec, info: SplitInfo, labels: tuple[str, ...] | None
+) -> GenerationSpec:
+    """The spec a split's images of one sequence line are generated with."""
+    changes: dict = {"pool": info.pool}
+    if labels is not None:
+        changes.update(digits=labels, random=None)
+    return spec.replace(**changes)
+
+
+class WorkerState:
+    """Generators and glyph sources of one worker, built lazily and cached."""
+
+    def __init__(self, config: WorkerConfig) -> None:
+        from seqstudio.core.glyphs import open_source
+
+        self.config = config
+        self.spec = GenerationSpec.from_dict(config.spec)
+        self.plan = config.plan
+        source = open_source(self.spec.source)
+        self.classes = source.classes
+        self.class_id = {c: k for k, c in enumerate(self.classes)}
+        self._sources = {
+            info.name: split_source(source, info) for info in self.plan.splits if info.count
+        }
+        self._infos = {info.name: info for info in self.plan.splits}
+        self._generators: OrderedDict = OrderedDict()
+        self.out_dir = Path(config.out_dir)
+
+    def generator(self, split: str, line: int):
+        """The (cached) generator for ``split`` and sequence ``line``, with its index map."""
+        from seqstudio.core.generator import SequenceGenerator
+
+        labels = self.plan.lines[line].labels
+        key = (split, labels)
+        entry = self._generators.get(key)
+        if entry is None:
+            source, index_map = self._sources[split]
+            gen = SequenceGenerator(spec_for(self.spec, self._infos[split], labels), source)
+            entry = (gen, index_map)
+            self._generators[key] = entry
+            if len(self._generators) > GENERATOR_CACHE:
+                self._generators.popitem(last=False)
+        else:
+            self._generators.move_to_end(key)
+        return entry
+
+    def run(self, chunk: Chunk, should_stop: Callable[[], bool]) -> ChunkResult:
+        """Generate, encode and write ``chunk``; stop early (returning a prefix) if asked."""
+        gen, index_map = self.generator(chunk.split, chunk.line)
+        if self.config.format == "npz":
+            return self._run_npz(chunk, gen, index_map)
+        return self._run_files(chunk, gen, index_map, should_stop)
+
+    # -------------------------------------------------------------- samples
+    def _samples(self, chunk: Chunk, gen, masks: bool, should_stop: Callable[[], bool]):
+        """Yield the chunk's samples, vectorised when the generator allows it."""
+        if getattr(gen, "_vectorisable", lambda: False)():
+            batch = gen.batch(chunk.start, chunk.count, masks=masks)
+            keys = rng.image_keys(
+                gen.spec.seed, np.arange(chunk.start, chunk.start + chunk.count)
+            ).tolist()
+            labels = tuple(gen.spec.digits)
+            for k in range(chunk.count):
+                yield Sample(
+                    index=chunk.start + k,
+                    key=keys[k],
+                    image=batch.images[k],
+                    labels=labels,
+                    boxes=batch.boxes[k],
+                    glyph_indices=batch.glyph_indices[k],
+                    pool=gen.spec.pool,
+                    gaps=batch.gaps[k],
+                    mask=batch.masks[k] if masks else None,
+                    params=batch.params[k],
+                )
+        else:
+            for k in range(chunk.count):
+                if should_stop():
+                    return
+                yield gen.generate(chunk.start + k, masks=masks)
+
+    def _record(self, sample: Sample, index_map, file_name: str | None, row: int | None) -> str:
+        glyphs = sample.glyph_indices if index_map is None else index_map[sample.glyph_indices]
+        record = writers.manifest_record(
+            sample, file_name=file_name, row=row, glyph_indices=glyphs, seed=self.spec.seed
+        )
+        return json.dumps(record, ensure_ascii=False) + "\n"
+
+    # -------------------------------------------------------------- formats
+    def _run_files(self, chunk: Chunk, gen, index_map, should_stop) -> ChunkResult:
+        cfg = self.config
+        split_dir = self.out_dir / chunk.split
+        mask_dir = self.out_dir / writers.MASK_DIR
+        suffix = "." + cfg.format
+        yolo = "yolo" in cfg.annotations
+        height, width = gen.spec.height, gen.spec.width
+        records, csv_rows = [], []
+        done = 0
+        for sample in self._samples(chunk, gen, cfg.masks, should_stop):
+            if should_stop():
+                break
+            stem = writers.image_name(sample.index, cfg.name_digits)
+            file_name = stem + suffix
+            data = writers.encode_image(sample.image, cfg.format, cfg.jpeg_quality)
+            if cfg.masks:
+                mask = writers.mask_array(sample.mask, len(sample.labels))
+                writers.write_atomic(mask_dir / f"{stem}.png", writers.encode_image(mask, "png", 0))
+            if yolo:
+                classes = [self.class_id[label] for label in sample.labels]
+                writers.write_atomic(
+                    split_dir / f"{stem}.txt",
+                    writers.yolo_text(sample.boxes, classes, width, height),
+                )
+            writers.write_atomic(split_dir / file_name, data)
+            records.append(self._record(sample, index_map, file_name, None))
+            csv_rows.append(writers.csv_line(file_name, sample.label))
+            done += 1
+        return ChunkResult(chunk.seq, done, "".join(records), "".join(csv_rows))
+
+    def _run_npz(self, chunk: Chunk, gen, index_map) -> ChunkResult:
+        cfg = self.config
+        samples = list(self._samples(chunk, gen, cfg.masks, lambda: False))
+        offsets = cfg.npy_offsets[chunk.split]
+        row_bytes = gen.spec.height * gen.spec.width
+        partial = self.out_dir / writers.PARTIAL_DIR
+        images = np.stack([s.image for s in samples]) if samples else np.zeros(0, np.uint8)
+        _pwrite(
+            partial / f"{chunk.split}-images.npy", images, offsets["images"] + chunk.row * row_bytes
+        )
+        if cfg.masks:
+            dtype = np.dtype(cfg.mask_dtype)
+            masks = np.stack([s.mask for s in samples]).astype(dtype)
+            _pwrite(
+                partial / f"{chunk.split}-masks.npy",
+                masks,
+                offsets["masks"] + chunk.row * row_bytes * dtype.itemsize,
+            )
+        records = [self._record(s, index_map, None, chunk.row + k) for k, s in enumerate(samples)]
+        return ChunkResult(chunk.seq, len(samples), "".join(records), "")
+
+
+def _pwrite(path: Path, array: np.ndarray, offset: int) -> None:
+    data = memoryview(np.ascontiguousarray(array)).cast("B")
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        while data:
+            written = os.pwrite(fd, data, offset)
+            data, offset = data[written:], offset + written
+    finally:
+        os.close(fd)
+
+
+# ------------------------------------------------------------------ process entry points
+_STATE: WorkerState | None = None
+_STOP = None
+
+
+def init_worker(config: WorkerConfig, stop_event) -> None:
+    """Process-pool initialiser: ignore Ctrl+C (the parent handles it) and build the state."""
+    global _STATE, _STOP
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _STATE = WorkerState(config)
+    _STOP = stop_event
+
+
+def run_chunk(chunk: Chunk) -> ChunkResult:
+    """Process-pool task: run one chunk in this worker."""
+    assert _STATE is not None
+    return _STATE.run(chunk, _STOP.is_set)
