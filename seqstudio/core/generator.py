@@ -68,6 +68,9 @@ class SequenceGenerator:
         self.pool: GlyphPool = self.source.pool(spec.pool).at_height(spec.height)
         self._members = {label: m for label, m in self.pool.members.items() if len(m)}
         self._check_labels()
+        from seqstudio.core.augment_hooks import build_augmenter
+
+        self._augmenter = build_augmenter(spec)
         self._glyph_width_by_label = self._glyph_width_ranges()
         self.width_range = self._check_widths()
         self._labels_list = self._random_labels()
@@ -76,9 +79,6 @@ class SequenceGenerator:
             self._cumulative_weights = (cumulative / cumulative[-1]).tolist()
         else:
             self._cumulative_weights = None
-        from seqstudio.core.augment_hooks import build_augmenter
-
-        self._augmenter = build_augmenter(spec)
 
     # ------------------------------------------------------------------ validation
     def _check_labels(self) -> None:
@@ -110,6 +110,10 @@ class SequenceGenerator:
                 widths = ink[members, 1] - ink[members, 0] + 1
             else:
                 widths = self.pool.widths[members]
+            if self._augmenter is not None:  # digit ops may widen (or, cropped, narrow) glyphs
+                lows, highs = self._augmenter.glyph_width_bounds(self.pool, members, self.spec.crop)
+                ranges[label] = (int(lows.min()), int(highs.max()))
+                continue
             ranges[label] = (int(widths.min()), int(widths.max()))
         return ranges
 

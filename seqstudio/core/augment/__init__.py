@@ -1,0 +1,26 @@
+"""Augmentation: a validated op list in the generation spec, applied exactly and reproducibly.
+
+* :mod:`~seqstudio.core.augment.schema` — every op and its parameters (single source of truth).
+* :mod:`~seqstudio.core.augment.spec` — :class:`AugmentOp` and :func:`parse_pipeline`.
+* :mod:`~seqstudio.core.augment.presets` — bundled presets ``none``, ``light``,
+  ``scan-like``, ``heavy`` and user preset files.
+* :mod:`~seqstudio.core.augment.engine` — :class:`Augmenter`, called by the generator.
+* :mod:`~seqstudio.core.augment.imgaug_backend` — the only module importing imgaug.
+
+Importing this package does not import imgaug; the engine does, lazily.
+"""
+
+from seqstudio.core.augment.presets import list_presets, load_preset
+from seqstudio.core.augment.schema import OPS, OpSchema, ParamSchema, ops_for_stage
+from seqstudio.core.augment.spec import AugmentOp, parse_pipeline
+
+__all__ = [
+    "OPS",
+    "AugmentOp",
+    "OpSchema",
+    "ParamSchema",
+    "list_presets",
+    "load_preset",
+    "ops_for_stage",
+    "parse_pipeline",
+]
