@@ -1,0 +1,184 @@
+"""``seqstudio export``: write a labelled dataset (splits, manifests, annotations) to a folder."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import signal
+import sys
+import threading
+
+from seqstudio.cli.spec_args import _option_name, add_spec_arguments, spec_from_args
+from seqstudio.core.errors import DataError, SpecError
+
+EXIT_CANCELLED = 130
+
+_OPTION_OF_FIELD = {
+    "count": "--count",
+    "split": "--split",
+    "format": "--format",
+    "jpeg_quality": "--jpeg-quality",
+    "annotations": "--annotations",
+    "masks": "--masks",
+    "sequences": "--sequences",
+    "workers": "--workers",
+    "chunk_size": "--chunk-size",
+    "resume": "--resume",
+}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``export`` subcommand."""
+    parser = subparsers.add_parser(
+        "export",
+        help="write a labelled dataset: images, metadata.jsonl, labels.csv, splits, COCO/YOLO, masks",
+        description="Write a labelled dataset to a folder, e.g. `seqstudio export -o data --count 20000 "
+        "--digits 14543 --split train=0.8,val=0.1,test=0.1 --annotations coco,yolo`. "
+        "Image i depends only on (spec, seed, i); an interrupted export is finished with --resume.",
+    )
+    add_spec_arguments(parser)
+    out = parser.add_argument_group("dataset")
+    out.add_argument(
+        "-o", "--output", required=True, metavar="DIR", help="dataset folder (must be empty or new)"
+    )
+    out.add_argument(
+        "--count",
+        type=int,
+        metavar="N",
+        help="images to write; with --sequences, images per line that gives no count (default 1 there)",
+    )
+    out.add_argument(
+        "--sequences",
+        metavar="FILE",
+        help="text/CSV file of sequences, one per line, optionally with a count: 14543,20",
+    )
+    out.add_argument(
+        "--split",
+        metavar="NAME=R,...",
+        help="split ratios summing to 1 over train, val, test, e.g. train=0.8,val=0.1,test=0.1 "
+        "(train uses train-pool glyphs; val and test disjoint halves of the test pool)",
+    )
+    out.add_argument(
+        "--format",
+        choices=("png", "jpg", "npz"),
+        default="png",
+        help="png/jpg files (default png), or npz: one array file per split",
+    )
+    out.add_argument(
+        "--jpeg-quality", type=int, default=95, metavar="Q", help="JPEG quality 1..100 (default 95)"
+    )
+    out.add_argument(
+        "--annotations",
+        metavar="LIST",
+        default="",
+        help="also write coco and/or yolo, e.g. coco,yolo",
+    )
+    out.add_argument(
+        "--masks", action="store_true", help="also write instance masks (PNG in DIR/masks)"
+    )
+    out.add_argument(
+        "--workers", type=int, metavar="N", help="worker processes (default: every core)"
+    )
+    out.add_argument("--chunk-size", type=int, metavar="N", help=argparse.SUPPRESS)
+    mode = out.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--resume", action="store_true", help="finish an interrupted export in DIR (same options)"
+    )
+    mode.add_argument(
+        "--overwrite", action="store_true", help="replace the seqstudio dataset in DIR"
+    )
+    out.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate everything, export, print a summary; return the exit code."""
+    from seqstudio.core.export import ExportOptions, export_dataset, parse_splits
+    from seqstudio.core.export.engine import prepare_export
+
+    try:
+        spec = spec_from_args(args)
+        count = args.count if args.count is not None else (1 if args.sequences else None)
+        if count is None:
+            raise SpecError("count", "is required (the number of images to write)")
+        options = ExportOptions(
+            splits=parse_splits(args.split) if args.split else None,
+            format=args.format,
+            jpeg_quality=args.jpeg_quality,
+            annotations=args.annotations,
+            masks=args.masks,
+            sequences=args.sequences,
+            workers=args.workers,
+            chunk_size=args.chunk_size,
+            resume=args.resume,
+            overwrite=args.overwrite,
+        )
+        job = prepare_export(spec, count, args.output, options)
+    except SpecError as exc:
+        raise SpecError(
+            _OPTION_OF_FIELD.get(exc.field) or _option_name(exc.field), exc.message
+        ) from None
+    except DataError as exc:
+        raise DataError(f"--source: {exc}") from None
+    del job  # validated; export_dataset validates again (cheap) and runs
+    stop = threading.Event()
+    bar = None if args.quiet else _ProgressBar(sys.stderr)
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        result = export_dataset(spec, count, args.output, options, progress=bar, cancel=stop.is_set)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if bar is not None:
+            bar.close()
+    if result.cancelled:
+        print(
+            f"seqstudio: cancelled: {result.already_done + result.written:,} of {result.total:,} images are "
+            f"complete in {result.out_dir}; finish with: seqstudio export {_resume_hint()}",
+            file=sys.stderr,
+        )
+        return EXIT_CANCELLED
+    if not args.quiet:
+        splits = ", ".join(f"{name} {n:,}" for name, n in result.split_counts.items() if n)
+        resumed = f", {result.already_done:,} already there" if result.already_done else ""
+        print(
+            f"exported {result.total:,} images ({splits}) to {result.out_dir}{resumed}: "
+            f"{result.written:,} made in {result.elapsed:.1f} s ({result.rate:,.0f} images/s)"
+        )
+    return 0
+
+
+def _resume_hint() -> str:
+    argv = [a for a in sys.argv[1:] if a not in ("--resume", "--overwrite")]
+    if argv and argv[0] == "export":
+        argv = argv[1:]
+    return " ".join(shlex.quote(a) for a in argv) + " --resume"
+
+
+class _ProgressBar:
+    """A one-line progress bar with rate and ETA on a terminal (silent otherwise)."""
+
+    WIDTH = 28
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+        self._tty = bool(getattr(stream, "isatty", lambda: False)())
+        self._drawn = False
+
+    def __call__(self, progress) -> None:
+        if not self._tty:
+            return
+        from seqstudio.core.progress import format_duration
+
+        filled = int(self.WIDTH * progress.fraction)
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        self._stream.write(
+            f"\rexport {progress.fraction:4.0%} [{bar}] {progress.done:,}/{progress.total:,}  "
+            f"{progress.rate:,.0f} img/s  ETA {format_duration(progress.eta)}  "
+        )
+        self._stream.flush()
+        self._drawn = True
+
+    def close(self) -> None:
+        if self._drawn:
+            self._stream.write("\n")
+            self._stream.flush()
