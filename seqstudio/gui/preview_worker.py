@@ -22,6 +22,7 @@ from PySide6.QtGui import QImage
 from seqstudio.core.errors import DataError, SpecError
 from seqstudio.core.spec import GenerationSpec
 from seqstudio.gui.imaging import gray_to_qimage
+from seqstudio.gui.threads import register
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class PreviewWorker(QThread):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
+        register(self)
         self.setObjectName("seqstudio-preview")
         self._condition = threading.Condition()
         self._request: PreviewRequest | None = None

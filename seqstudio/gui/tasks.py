@@ -13,6 +13,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 
+from seqstudio.gui.threads import register
+
 _STOP = object()
 
 
@@ -21,6 +23,7 @@ class _TaskThread(QThread):
 
     def __init__(self) -> None:
         super().__init__()
+        register(self)
         self.setObjectName("seqstudio-tasks")
         self.queue: queue.Queue = queue.Queue()
 

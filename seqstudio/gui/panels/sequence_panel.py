@@ -168,12 +168,12 @@ class SequencePanel(SpecPanel):
                 self.digits_edit.setText(text)
             random = _random_dict(self.model.value("random"))
             self.random_check.setChecked(random is not None)
-            if random is not None:
-                self.min_length.setValue(int(random.get("min_length", 1)))
-                self.max_length.setValue(int(random.get("max_length", 5)))
-                labels = _as_text(random.get("labels") or "")
-                if self.labels_edit.text() != labels:
-                    self.labels_edit.setText(labels)
+            shown = random if random is not None else asdict(RandomSequences())
+            self.min_length.setValue(int(shown.get("min_length", 1)))
+            self.max_length.setValue(int(shown.get("max_length", 5)))
+            labels = _as_text(shown.get("labels") or "")
+            if self.labels_edit.text() != labels:
+                self.labels_edit.setText(labels)
             for widget in (self.min_length, self.max_length, self.labels_edit):
                 widget.setEnabled(random is not None)
             self.digits_edit.setEnabled(random is None)
@@ -276,7 +276,7 @@ class SequencePanel(SpecPanel):
             self.digits_marks.setText(f"<tt>{marked}</tt> — available: {html.escape(have)}")
             self.digits_marks.setVisible(True)
             bad = ", ".join(f"{text[k]!r} at position {k + 1}" for k in self._invalid)
-            message = model_problem or f"digits: cannot draw {bad}"
+            message = f"digits: cannot draw {bad}" + (f"\n{model_problem}" if model_problem else "")
         else:
             self.digits_marks.setVisible(False)
             message = model_problem
