@@ -117,13 +117,15 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--repeat", type=int, default=2, help="runs of each; the best is shown")
+    parser.add_argument("--data", type=Path, help="reuse (or make once) the images in this folder")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench_stats_") as tmp:
-        folder = Path(tmp)
+        folder = args.data or Path(tmp)
         start = time.perf_counter()
-        make_dataset(folder, args.count)
-        files = 2 * args.count
-        print(f"made {files} PNGs in {time.perf_counter() - start:.1f} s ({folder})")
+        if not (folder / "gray").is_dir():
+            make_dataset(folder, args.count)
+            print(f"made {2 * args.count} PNGs in {time.perf_counter() - start:.1f} s ({folder})")
+        files = sum(1 for _ in folder.rglob("*.png"))
         results: dict[str, list[float]] = {"stats": [], "ceiling_cold": [], "ceiling_warm": []}
         for _ in range(args.repeat):
             results["ceiling_warm"].append(ceiling(folder, args.workers, warm_pool=True))

@@ -343,3 +343,57 @@ def test_manifest_labels(tmp_path):
     bad = [p for p in stats.problems if p.kind == "manifest"]
     assert len(bad) == 1 and "line 5" in bad[0].reason and bad[0].path == "train/metadata.jsonl"
     assert stats.non_image_files == 0
+
+
+def test_large_duplicates_are_confirmed_by_full_content(tmp_path):
+    # > 12 KiB files are keyed by size + first/last 4 KiB; equal keys must be confirmed.
+    rng = np.random.default_rng(3)
+    data = io.BytesIO()
+    Image.fromarray(rng.integers(0, 256, (120, 120, 3), dtype=np.uint8)).save(data, "PNG")
+    original = data.getvalue()
+    assert len(original) > 3 * 4096
+    middle = len(original) // 2
+    tampered = original[:middle] + bytes([original[middle] ^ 0xFF]) + original[middle + 1 :]
+    (tmp_path / "a.png").write_bytes(original)
+    (tmp_path / "b.png").write_bytes(tampered)  # same key, different bytes (and corrupt)
+    (tmp_path / "c.png").write_bytes(original)
+    (tmp_path / "d.png").write_bytes(tampered)
+    stats = compute_dataset_stats(tmp_path, workers=1)
+    assert stats.duplicate_groups == [["a.png", "c.png"], ["b.png", "d.png"]]
+
+
+def test_unreadable_root_and_unreadable_file(tmp_path, monkeypatch):
+    from seqstudio.core.stats import worker
+
+    _save(tmp_path / "ok.png", np.zeros((2, 2), np.uint8))
+    _save(tmp_path / "locked.png", np.zeros((2, 2), np.uint8))
+    real_open = open
+
+    def fake_open(path, *args, **kwargs):
+        if str(path).endswith("locked.png"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(worker, "open", fake_open, raising=False)
+    stats = compute_dataset_stats(tmp_path, workers=1)
+    assert stats.overall.image_count == 1
+    assert [(p.path, p.kind, p.reason) for p in stats.problems] == [
+        ("locked.png", "unreadable", "cannot read: permission denied")
+    ]
+    monkeypatch.undo()
+
+    def denied(path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(os, "scandir", denied)
+    with pytest.raises(StatsInputError, match="cannot read folder .*: permission denied"):
+        compute_dataset_stats(tmp_path, workers=1)
+
+
+def test_only_corrupt_images_give_an_empty_but_complete_report(tmp_path):
+    (tmp_path / "a.png").write_bytes(b"")
+    (tmp_path / "b.jpg").write_bytes(b"\xff\xd8\xff garbage")
+    stats = compute_dataset_stats(tmp_path, workers=1)
+    assert stats.complete and stats.overall.image_count == 0 and stats.overall.channels == ()
+    assert [p.kind for p in stats.problems] == ["empty", "corrupt"]
+    assert stats.to_dict()["overall"]["mean"] == []

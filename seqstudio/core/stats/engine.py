@@ -13,6 +13,7 @@ from pathlib import Path
 from seqstudio.core.progress import CancelCheck, ProgressCallback, ProgressTracker
 from seqstudio.core.stats.accumulate import GroupAccumulator
 from seqstudio.core.stats.decode import DEFAULT_MAX_PIXELS
+from seqstudio.core.stats.duplicates import DuplicateFinder
 from seqstudio.core.stats.errors import StatsCancelledError, StatsInputError
 from seqstudio.core.stats.manifest import read_label_stats
 from seqstudio.core.stats.model import OVERALL, DatasetStats, FileProblem
@@ -38,9 +39,8 @@ class _Run:
         self.non_images = 0
         self.non_image_examples: list[str] = []
         self.manifests: list[str] = []
-        # The only per-file state: one 20-byte digest per image, for exact duplicates.
-        self.first_seen: dict[bytes, str] = {}
-        self.duplicates: dict[bytes, list[str]] = {}
+        # The only per-file state: one content key and path per distinct image.
+        self.duplicates = DuplicateFinder(root)
         self.start = time.perf_counter()
 
     def add_result(self, task: ChunkTask, result: ChunkResult) -> None:
@@ -51,12 +51,9 @@ class _Run:
             else:
                 mine.merge(acc)
         self.problems.extend(result.problems)
-        for rel, digest in zip(task.rels, result.digests, strict=True):
-            if digest is None:
-                continue
-            first = self.first_seen.setdefault(digest, rel)
-            if first != rel:
-                self.duplicates.setdefault(digest, [first]).append(rel)
+        for rel, key in zip(task.rels, result.keys, strict=True):
+            if key is not None:
+                self.duplicates.add(rel, key)
         self.done += len(task.rels)
 
     def snapshot(self, complete: bool) -> DatasetStats:
@@ -75,7 +72,7 @@ class _Run:
             problems=sorted(self.problems, key=lambda p: (p.path, p.kind)),
             non_image_files=self.non_images,
             non_image_examples=list(self.non_image_examples),
-            duplicate_groups=sorted(sorted(group) for group in self.duplicates.values()),
+            duplicate_groups=self.duplicates.groups(),
             manifests=list(self.manifests),
             files_total=self.total,
             files_done=self.done,
@@ -220,15 +217,29 @@ def _run_pool(
     cancel: CancelCheck | None,
     run: _Run,
 ) -> None:
-    """Feed tasks to a spawn-started pool, a bounded number in flight, merged in order."""
+    """Feed tasks to a spawn-started pool, a bounded number in flight, merged in order.
+
+    Spawned workers take a few tenths of a second to import numpy and OpenCV; until the
+    first of them returns a result, this process decodes the next chunks itself.
+    """
     context = multiprocessing.get_context("spawn")
     in_flight: deque[tuple[ChunkTask, Future[ChunkResult]]] = deque()
     limit = workers * 4
+    warming_up = True
     with ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker) as pool:
         try:
             for task in tasks:
+                if warming_up and len(in_flight) >= workers:
+                    warming_up = not any(future.done() for _, future in in_flight)
+                if warming_up and len(in_flight) >= workers:
+                    done: Future[ChunkResult] = Future()
+                    done.set_result(process_chunk(task))
+                    in_flight.append((task, done))
+                    if cancel is not None and cancel():
+                        raise StatsCancelledError(run.snapshot(complete=False))
+                    continue
                 in_flight.append((task, pool.submit(process_chunk, task)))
-                while len(in_flight) >= limit:
+                while len(in_flight) >= limit and not warming_up:
                     _collect(in_flight, after_chunk, cancel, run)
             while in_flight:
                 _collect(in_flight, after_chunk, cancel, run)

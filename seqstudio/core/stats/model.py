@@ -140,7 +140,7 @@ class DatasetStats:
     non_image_examples : list of str
         The first few of those (at most 100).
     duplicate_groups : list of list of str
-        Files with identical content (same SHA-1 of the bytes); each group sorted.
+        Files with identical bytes (confirmed by a full SHA-1); each group sorted.
     manifests : list of str
         The manifest files that were read.
     labels : LabelStats or None
@@ -176,6 +176,14 @@ class DatasetStats:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary of every field (tuples become lists)."""
-        data = asdict(self)
+        data = _lists(asdict(self))
         data["duplicate_files"] = self.duplicate_files
         return data
+
+
+def _lists(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _lists(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_lists(item) for item in value]
+    return value

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 from dataclasses import dataclass, field
 
 from seqstudio.core.stats.accumulate import GroupAccumulator
 from seqstudio.core.stats.decode import ImageProblem, cv2_module, decode_image
+from seqstudio.core.stats.duplicates import content_key
 from seqstudio.core.stats.model import FileProblem
 
 
@@ -26,13 +26,14 @@ class ChunkTask:
 class ChunkResult:
     """Partial accumulators of one chunk, mergeable in any process.
 
-    ``digests`` has one entry per file of the task, in order: the SHA-1 of its bytes, or
-    ``None`` when it could not be read or is empty.
+    ``keys`` has one entry per file of the task, in order: its
+    :func:`~seqstudio.core.stats.duplicates.content_key`, or ``None`` when it could not be
+    read or is empty.
     """
 
     groups: dict[str, GroupAccumulator] = field(default_factory=dict)
     problems: list[FileProblem] = field(default_factory=list)
-    digests: list[bytes | None] = field(default_factory=list)
+    keys: list[bytes | None] = field(default_factory=list)
 
 
 def init_worker() -> None:
@@ -52,17 +53,18 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
     """Read, hash and decode every file of ``task``; never raises for a bad file."""
     result = ChunkResult()
     groups = result.groups
+    prefix = os.path.join(task.root, "")
     for rel, category in zip(task.rels, task.categories, strict=True):
         try:
-            with open(os.path.join(task.root, rel), "rb") as handle:
+            with open(prefix + rel, "rb") as handle:
                 data = handle.read()
         except OSError as exc:
             denied = exc.errno in (errno.EACCES, errno.EPERM)
             reason = "permission denied" if denied else (exc.strerror or str(exc))
             result.problems.append(FileProblem(rel, "unreadable", f"cannot read: {reason}"))
-            result.digests.append(None)
+            result.keys.append(None)
             continue
-        result.digests.append(hashlib.sha1(data, usedforsecurity=False).digest() if data else None)
+        result.keys.append(content_key(data) if data else None)
         try:
             image = decode_image(data, task.max_pixels)
         except ImageProblem as problem:
