@@ -62,4 +62,6 @@ def read_npy_bytes(data: bytes) -> np.ndarray:
 
 def read_npz(path: Path) -> dict[str, np.ndarray]:
     with zipfile.ZipFile(path) as archive:
-        return {name[: -len(".npy")]: read_npy_bytes(archive.read(name)) for name in archive.namelist()}
+        return {
+            name[: -len(".npy")]: read_npy_bytes(archive.read(name)) for name in archive.namelist()
+        }

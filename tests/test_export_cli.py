@@ -24,8 +24,20 @@ def run_cli(argv, capsys):
 
 def test_export_writes_dataset_and_summary(tmp_path, capsys):
     out = tmp_path / "data"
-    code, stdout, err = run_cli(["export", "-o", str(out), "--count", "30", *BASE[:-1], "--split",
-                                 "train=0.5,val=0.5", "--masks"], capsys)
+    code, stdout, err = run_cli(
+        [
+            "export",
+            "-o",
+            str(out),
+            "--count",
+            "30",
+            *BASE[:-1],
+            "--split",
+            "train=0.5,val=0.5",
+            "--masks",
+        ],
+        capsys,
+    )
     assert code == 0, err
     assert "exported 30 images (train 15, val 15)" in stdout
     assert len(read_jsonl(out / "val" / "metadata.jsonl")) == 15
@@ -44,8 +56,14 @@ def test_export_writes_dataset_and_summary(tmp_path, capsys):
         (["--count", "10", "--split", "train=0.8,dev=0.2"], "--split: 'dev' is not a known split"),
         (["--count", "10", "--split", "train"], "--split: 'train' is not NAME=RATIO"),
         (["--count", "10", "--format", "gif"], "invalid choice: 'gif'"),
-        (["--count", "10", "--annotations", "coco,voc"], "--annotations: 'voc' is not one of: coco, yolo"),
-        (["--count", "10", "--format", "npz", "--annotations", "coco"], "cannot be used with format npz"),
+        (
+            ["--count", "10", "--annotations", "coco,voc"],
+            "--annotations: 'voc' is not one of: coco, yolo",
+        ),
+        (
+            ["--count", "10", "--format", "npz", "--annotations", "coco"],
+            "cannot be used with format npz",
+        ),
         (["--count", "10", "--width", "60"], "--width: 60"),
         (["--count", "10", "--digits", "12x"], "--digits[2]: 'x' has no glyphs"),
         (["--count", "10", "--workers", "0"], "--workers: 0 is outside the allowed range"),
@@ -84,7 +102,9 @@ def test_unwritable_or_occupied_output_and_mismatched_resume(tmp_path, capsys):
     occupied.mkdir()
     (occupied / "keep.txt").write_text("mine")
     for flag in ([], ["--overwrite"], ["--resume"]):
-        code, _, err = run_cli(["export", "-o", str(occupied), *BASE, "--count", "5", *flag], capsys)
+        code, _, err = run_cli(
+            ["export", "-o", str(occupied), *BASE, "--count", "5", *flag], capsys
+        )
         assert code == 2 and len(err.strip().splitlines()) == 1, err
     assert os.listdir(occupied) == ["keep.txt"]
     out = tmp_path / "data"
@@ -103,7 +123,9 @@ def test_read_only_folder_is_refused(tmp_path, capsys):
     locked.mkdir()
     locked.chmod(0o555)
     try:
-        code, _, err = run_cli(["export", "-o", str(locked / "data"), *BASE, "--count", "5"], capsys)
+        code, _, err = run_cli(
+            ["export", "-o", str(locked / "data"), *BASE, "--count", "5"], capsys
+        )
     finally:
         locked.chmod(0o755)
     assert code == 2 and "is not writable" in err

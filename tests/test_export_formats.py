@@ -8,7 +8,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from export_readers import read_jsonl, read_labels_csv, read_npz, read_png, read_yolo
+from export_readers import (
+    read_jsonl,
+    read_labels_csv,
+    read_npy_bytes,
+    read_npz,
+    read_png,
+    read_yolo,
+)
 
 from seqstudio.core.export import ExportOptions, export_dataset, parse_splits
 from seqstudio.core.export.splits import split_counts
@@ -59,9 +66,16 @@ def test_split_counts_and_layout(exported):
     root = exported[1]
     doc = json.loads((root / "dataset.json").read_text())
     assert doc["status"] == "complete"
-    assert {k: v["count"] for k, v in doc["settings"]["splits"].items()} == {"train": 160, "val": 20, "test": 20}
+    assert {k: v["count"] for k, v in doc["settings"]["splits"].items()} == {
+        "train": 160,
+        "val": 20,
+        "test": 20,
+    }
     assert GenerationSpec.from_dict(doc["settings"]["spec"]) == SPEC
-    names = {split: sorted(p.name for p in (root / split).glob("*.png")) for split in ("train", "val", "test")}
+    names = {
+        split: sorted(p.name for p in (root / split).glob("*.png"))
+        for split in ("train", "val", "test")
+    }
     assert names["train"][0] == "000000.png" and names["val"][0] == "000160.png"
     assert names["test"][-1] == "000199.png"
 
@@ -72,8 +86,12 @@ def test_manifests_agree_with_files_one_to_one_and_pixels(exported):
     for split in ("train", "val", "test"):
         records = read_jsonl(root / split / "metadata.jsonl")
         assert all(list(r)[0] == "file_name" for r in records)
-        assert sorted(r["file_name"] for r in records) == sorted(p.name for p in (root / split).glob("*.png"))
-        assert read_labels_csv(root / split / "labels.csv") == [(r["file_name"], r["label"]) for r in records]
+        assert sorted(r["file_name"] for r in records) == sorted(
+            p.name for p in (root / split).glob("*.png")
+        )
+        assert read_labels_csv(root / split / "labels.csv") == [
+            (r["file_name"], r["label"]) for r in records
+        ]
         pool_name = "train" if split == "train" else "test"
         gen = SequenceGenerator(SPEC.replace(pool=pool_name))
         for r in records[:10]:
@@ -83,7 +101,7 @@ def test_manifests_agree_with_files_one_to_one_and_pixels(exported):
             assert r["key"] == f"{gen.generate(r['index']).key:016x}"
             # Each glyph's recorded index in the ORIGINAL pool reproduces its pixels.
             pool = source.pools[r["pool"]]
-            for (x, y, w, h), g, digit in zip(r["boxes"], r["glyph_indices"], r["digits"]):
+            for (x, _y, _w, _h), g, digit in zip(r["boxes"], r["glyph_indices"], r["digits"]):
                 assert pool.classes[pool.label_ids[g]] == digit
                 c0 = int(pool.ink_extents[g][0])
                 np.testing.assert_array_equal(image[:, x - c0 : x - c0 + 28], pool.images[g])
@@ -117,7 +135,9 @@ def test_coco_and_yolo_match_manifest(exported):
         records = {r["index"]: r for r in read_jsonl(root / split / "metadata.jsonl")}
         coco = json.loads((root / split / "_annotations.coco.json").read_text())
         assert [c["id"] for c in coco["categories"]] == list(range(10))
-        assert {i["id"]: i["file_name"] for i in coco["images"]} == {k: r["file_name"] for k, r in records.items()}
+        assert {i["id"]: i["file_name"] for i in coco["images"]} == {
+            k: r["file_name"] for k, r in records.items()
+        }
         boxes: dict[int, list] = {}
         for ann in coco["annotations"]:
             boxes.setdefault(ann["image_id"], []).append((ann["category_id"], ann["bbox"]))
@@ -126,31 +146,51 @@ def test_coco_and_yolo_match_manifest(exported):
             assert boxes[index] == [(int(d), b) for d, b in zip(r["digits"], r["boxes"])]
             rows = read_yolo(root / split / (Path(r["file_name"]).stem + ".txt"))
             assert [row[0] for row in rows] == [int(d) for d in r["digits"]]
-            for (cls, xc, yc, w, h), (bx, by, bw, bh) in zip(rows, r["boxes"]):
+            for (_cls, xc, yc, w, h), (bx, by, bw, bh) in zip(rows, r["boxes"]):
                 assert abs(xc * 200 - (bx + bw / 2)) < 1e-3 and abs(yc * 28 - (by + bh / 2)) < 1e-3
                 assert abs(w * 200 - bw) < 1e-3 and abs(h * 28 - bh) < 1e-3
 
 
 def test_npz_matches_png_export(tmp_path, exported):
     spec = SPEC
-    export_dataset(spec, 200, tmp_path / "npz", ExportOptions(splits=SPLITS, format="npz", masks=True, workers=1))
+    export_dataset(
+        spec,
+        200,
+        tmp_path / "npz",
+        ExportOptions(splits=SPLITS, format="npz", masks=True, workers=1),
+    )
     for split in ("train", "val", "test"):
-        arrays = read_npz(tmp_path / "npz" / f"{split}.npz")
+        arrays = read_npz(tmp_path / "npz" / split / "labels.npz")
+        for name in ("images", "masks"):
+            arrays[name] = read_npy_bytes((tmp_path / "npz" / split / f"{name}.npy").read_bytes())
         records = read_jsonl(exported[1] / split / "metadata.jsonl")
+        npz_records = read_jsonl(tmp_path / "npz" / split / "metadata.jsonl")
+        assert [dict(r, row=0) for r in npz_records] == [
+            {"row": 0, **{k: v for k, v in r.items() if k != "file_name"}} for r in records
+        ]
+        assert arrays["glyph_indices"].tolist() == [r["glyph_indices"] for r in records]
         assert arrays["images"].shape == (len(records), 28, 200)
         assert arrays["labels"].tolist() == [r["label"] for r in records]
         assert arrays["index"].tolist() == [r["index"] for r in records]
         assert arrays["boxes"].tolist() == [r["boxes"] for r in records]
         assert (arrays["classes"] == 1).sum() + (arrays["classes"] == 4).sum() == 3 * len(records)
         for k in (0, len(records) - 1):
-            np.testing.assert_array_equal(arrays["images"][k], read_png(exported[1] / split / records[k]["file_name"]))
-            np.testing.assert_array_equal(arrays["masks"][k], read_png(exported[1] / "masks" / records[k]["file_name"]))
+            np.testing.assert_array_equal(
+                arrays["images"][k], read_png(exported[1] / split / records[k]["file_name"])
+            )
+            np.testing.assert_array_equal(
+                arrays["masks"][k], read_png(exported[1] / "masks" / records[k]["file_name"])
+            )
     assert not (tmp_path / "npz" / ".seqstudio-partial").exists()
 
 
 def test_jpg_random_sequences_with_weights(tmp_path):
     spec = GenerationSpec(
-        random=RandomSequences(2, 4, ("1", "7"), (3.0, 1.0)), digits="", width=180, fit="scale", seed=2
+        random=RandomSequences(2, 4, ("1", "7"), (3.0, 1.0)),
+        digits="",
+        width=180,
+        fit="scale",
+        seed=2,
     )
     export_dataset(spec, 60, tmp_path / "d", ExportOptions(format="jpg", workers=1))
     records = read_jsonl(tmp_path / "d" / "train" / "metadata.jsonl")
@@ -178,7 +218,28 @@ def test_sequences_file_with_counts_spreads_over_splits(tmp_path):
 
 @pytest.mark.parametrize(
     ("total", "ratios", "expected"),
-    [(10, [0.8, 0.1, 0.1], [8, 1, 1]), (7, [0.5, 0.5], [4, 3]), (1, [0.8, 0.2], [1, 0]), (3, [1.0], [3])],
+    [
+        (10, [0.8, 0.1, 0.1], [8, 1, 1]),
+        (7, [0.5, 0.5], [4, 3]),
+        (1, [0.8, 0.2], [1, 0]),
+        (3, [1.0], [3]),
+    ],
 )
 def test_split_counts_sum_to_total(total, ratios, expected):
     assert split_counts(total, ratios) == expected
+
+
+def test_fast_record_lines_equal_json(exported):
+    from seqstudio.core.export.writers import record_line
+
+    for line in (exported[1] / "val" / "metadata.jsonl").read_text().splitlines()[:20]:
+        record = json.loads(line)
+        assert record_line(record) == json.dumps(record, ensure_ascii=False) + "\n" == line + "\n"
+    odd = {
+        "file_name": "a,b.png",
+        "label": 'ä"x',
+        "params": {"angle": 1.5e-7},
+        "flag": True,
+        "n": [1, [2]],
+    }
+    assert record_line(odd) == json.dumps(odd, ensure_ascii=False) + "\n"

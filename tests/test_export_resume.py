@@ -24,8 +24,21 @@ from seqstudio.core.spec import GenerationSpec
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = GenerationSpec(digits="14543", width=200, seed=5)
 COUNT = 3000
-CLI_ARGS = ["--digits", "14543", "--width", "200", "--seed", "5", "--count", str(COUNT),
-            "--split", "train=0.8,val=0.1,test=0.1", "--annotations", "yolo", "--quiet"]
+CLI_ARGS = [
+    "--digits",
+    "14543",
+    "--width",
+    "200",
+    "--seed",
+    "5",
+    "--count",
+    str(COUNT),
+    "--split",
+    "train=0.8,val=0.1,test=0.1",
+    "--annotations",
+    "yolo",
+    "--quiet",
+]
 OPTIONS = ExportOptions(splits=parse_splits("train=0.8,val=0.1,test=0.1"), annotations=("yolo",))
 
 
@@ -33,7 +46,11 @@ def cli(out: Path, *extra: str, **kwargs) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
         [sys.executable, "-m", "seqstudio", "export", "-o", str(out), *CLI_ARGS, *extra],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, **kwargs,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        **kwargs,
     )
 
 
@@ -108,7 +125,9 @@ def test_cancel_leaves_consistent_dataset_and_resume_completes(tmp_path, referen
     assert_consistent(out, complete=True)  # cancel removes files that have no record
     records = read_jsonl(train / "metadata.jsonl")
     assert [r["index"] for r in records] == list(range(len(records)))
-    finished = export_dataset(SPEC, COUNT, out, ExportOptions(**{**OPTIONS.__dict__, "resume": True, "workers": 1}))
+    finished = export_dataset(
+        SPEC, COUNT, out, ExportOptions(**{**OPTIONS.__dict__, "resume": True, "workers": 1})
+    )
     assert finished.complete and finished.already_done == result.written
     result_tree = tree(out)
     assert [k for k in reference if result_tree.get(k) != reference[k]] == []
@@ -120,8 +139,13 @@ def test_torn_manifest_line_is_cut_on_resume(tmp_path):
     export_dataset(spec, 120, ref, ExportOptions(workers=1))
     out = tmp_path / "data"
     calls = []
-    export_dataset(spec, 120, out, ExportOptions(workers=1, chunk_size=10),
-                   cancel=lambda: calls.append(1) or len(calls) > 40)
+    export_dataset(
+        spec,
+        120,
+        out,
+        ExportOptions(workers=1, chunk_size=10),
+        cancel=lambda: calls.append(1) or len(calls) > 40,
+    )
     meta = out / "train" / "metadata.jsonl"
     kept = len(read_jsonl(meta))
     assert 0 < kept < 120

@@ -241,7 +241,7 @@ def _bytes_per_image(job: _Job, samples) -> float:
     record = 400 + 60 * job.max_glyphs
     if opts.format == "npz":
         raw = spec.height * spec.width * (2 if opts.masks else 1)
-        return 2 * raw + 2 * record  # partial array + packed copy, manifest + packed arrays
+        return raw + record + 40 * job.max_glyphs  # arrays are renamed into place, not copied
     sizes = [len(writers.encode_image(s.image, opts.format, opts.jpeg_quality)) for s in samples]
     per = _blocks(max(sizes)) + record
     if opts.masks:
@@ -451,25 +451,38 @@ def _open_splits(job: _Job) -> dict[str, int]:
     return done
 
 
+def _npz_layout(job: _Job, info) -> dict:
+    spec = job.spec
+    layout = writers.npz_layout(
+        info.count, spec.height, spec.width, job.max_glyphs, job.max_chars, _mask_dtype(job)
+    )
+    if not job.options.masks:
+        del layout["masks"]
+    return layout
+
+
 def _open_npz_partial(job: _Job, info, count: int) -> int:
     partial = job.out_dir / writers.PARTIAL_DIR
     partial.mkdir(exist_ok=True)
     _remove_tmp(partial)
-    target = job.out_dir / f"{info.name}.npz"
-    images = partial / f"{info.name}-images.npy"
-    if count == info.count and target.exists() and not images.exists():
+    split_dir = job.out_dir / info.name
+    layout = _npz_layout(job, info)
+    files = {name: partial / f"{info.name}-{name}.npy" for name in layout}
+    if count == info.count and (split_dir / "labels.npz").exists() and not files["images"].exists():
         return count  # already packed
-    spec = job.spec
-    shape = (info.count, spec.height, spec.width)
-    expected = len(writers.npy_header(np.uint8, shape)) + int(np.prod(shape))
-    if count == 0 or not images.exists() or images.stat().st_size != expected:
+    intact = all(
+        path.exists()
+        and path.stat().st_size
+        == len(writers.npy_header(*layout[name]))
+        + int(np.prod(layout[name][1])) * layout[name][0].itemsize
+        for name, path in files.items()
+    )
+    if count == 0 or not intact:
         if count:
-            recover_manifests(job.out_dir / info.name, with_csv=False)
-            _truncate_file(job.out_dir / info.name / writers.METADATA)
+            _truncate_file(split_dir / writers.METADATA)
             count = 0
-        writers.create_npy(images, np.dtype(np.uint8), shape)
-        if job.options.masks:
-            writers.create_npy(partial / f"{info.name}-masks.npy", _mask_dtype(job), shape)
+        for name, (dtype, shape) in layout.items():
+            writers.create_npy(files[name], dtype, shape)
     return count
 
 
@@ -513,13 +526,17 @@ def _chunks(job: _Job, done: dict[str, int]) -> Iterator[Chunk]:
 def _worker_config(job: _Job) -> WorkerConfig:
     offsets = {}
     if job.options.format == "npz":
-        spec = job.spec
         for info in job.plan.splits:
-            shape = (info.count, spec.height, spec.width)
+            layout = _npz_layout(job, info)
             offsets[info.name] = {
-                "images": len(writers.npy_header(np.uint8, shape)),
-                "masks": len(writers.npy_header(_mask_dtype(job), shape)),
+                name: (
+                    len(writers.npy_header(dtype, shape)),
+                    int(np.prod(shape[1:])) * dtype.itemsize,
+                )
+                for name, (dtype, shape) in layout.items()
             }
+            offsets[info.name]["max_glyphs"] = max(job.max_glyphs, 1)
+            offsets[info.name]["labels_dtype"] = layout["labels"][0].str
     return WorkerConfig(
         spec=job.spec.to_dict(),
         plan=job.plan,
@@ -695,15 +712,6 @@ def _finalize(job: _Job) -> None:
         partial = out / writers.PARTIAL_DIR
         for info in present:
             if (partial / f"{info.name}-images.npy").exists():
-                writers.build_npz(
-                    out / info.name,
-                    partial,
-                    info.name,
-                    out / f"{info.name}.npz",
-                    job.max_glyphs,
-                    job.max_chars,
-                    job.classes,
-                    opts.masks,
-                )
+                writers.pack_split(partial, info.name, out / info.name, opts.masks)
         with contextlib.suppress(OSError):
             partial.rmdir()

@@ -7,7 +7,6 @@ in index order once every file of the chunk is complete.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 from collections import OrderedDict
@@ -151,7 +150,7 @@ class WorkerState:
         record = writers.manifest_record(
             sample, file_name=file_name, row=row, glyph_indices=glyphs, seed=self.spec.seed
         )
-        return json.dumps(record, ensure_ascii=False) + "\n"
+        return writers.record_line(record)
 
     # -------------------------------------------------------------- formats
     def _run_files(self, chunk: Chunk, gen, index_map, should_stop) -> ChunkResult:
@@ -187,23 +186,33 @@ class WorkerState:
     def _run_npz(self, chunk: Chunk, gen, index_map) -> ChunkResult:
         cfg = self.config
         samples = list(self._samples(chunk, gen, cfg.masks, lambda: False))
-        offsets = cfg.npy_offsets[chunk.split]
-        row_bytes = gen.spec.height * gen.spec.width
-        partial = self.out_dir / writers.PARTIAL_DIR
-        images = np.stack([s.image for s in samples]) if samples else np.zeros(0, np.uint8)
-        _pwrite(
-            partial / f"{chunk.split}-images.npy", images, offsets["images"] + chunk.row * row_bytes
-        )
+        n = len(samples)
+        layout = cfg.npy_offsets[chunk.split]
+        width = layout["max_glyphs"]
+        arrays = {
+            "images": np.stack([s.image for s in samples]),
+            "labels": np.array([s.label for s in samples], dtype=layout["labels_dtype"]),
+            "lengths": np.array([len(s.labels) for s in samples], "<i4"),
+            "classes": np.full((n, width), -1, "<i4"),
+            "boxes": np.full((n, width, 4), -1, "<i4"),
+            "glyph_indices": np.full((n, width), -1, "<i8"),
+            "index": np.arange(chunk.start, chunk.start + n, dtype="<i8"),
+        }
         if cfg.masks:
-            dtype = np.dtype(cfg.mask_dtype)
-            masks = np.stack([s.mask for s in samples]).astype(dtype)
-            _pwrite(
-                partial / f"{chunk.split}-masks.npy",
-                masks,
-                offsets["masks"] + chunk.row * row_bytes * dtype.itemsize,
-            )
-        records = [self._record(s, index_map, None, chunk.row + k) for k, s in enumerate(samples)]
-        return ChunkResult(chunk.seq, len(samples), "".join(records), "")
+            arrays["masks"] = np.stack([s.mask for s in samples]).astype(cfg.mask_dtype)
+        records = []
+        for k, s in enumerate(samples):
+            m = len(s.labels)
+            glyphs = s.glyph_indices if index_map is None else index_map[s.glyph_indices]
+            arrays["classes"][k, :m] = [self.class_id[label] for label in s.labels]
+            arrays["boxes"][k, :m] = s.boxes
+            arrays["glyph_indices"][k, :m] = glyphs
+            records.append(self._record(s, index_map, None, chunk.row + k))
+        partial = self.out_dir / writers.PARTIAL_DIR
+        for name, array in arrays.items():
+            offset, row_bytes = layout[name]
+            _pwrite(partial / f"{chunk.split}-{name}.npy", array, offset + chunk.row * row_bytes)
+        return ChunkResult(chunk.seq, n, "".join(records), "")
 
 
 def _pwrite(path: Path, array: np.ndarray, offset: int) -> None:

@@ -96,6 +96,29 @@ def manifest_record(
     return record
 
 
+def record_line(record: dict) -> str:
+    """One metadata.jsonl line; equal to ``json.dumps(record, ensure_ascii=False)`` + newline.
+
+    Lists of ints and simple parameter dicts are formatted directly (several times
+    faster than :func:`json.dumps`, which remains the fallback for anything else).
+    """
+    parts = []
+    for key, value in record.items():
+        if (
+            type(value) is int
+            or (type(value) is list and all(type(v) is int for v in value))
+            or type(value) is list
+            and all(type(v) is list and all(type(x) is int for x in v) for v in value)
+        ):
+            text = str(value)
+        elif type(value) is str and value.isalnum() and value.isascii():
+            text = f'"{value}"'
+        else:
+            text = json.dumps(value, ensure_ascii=False)
+        parts.append(f'"{key}": {text}')
+    return "{" + ", ".join(parts) + "}\n"
+
+
 def csv_line(file_name: str, label: str) -> str:
     """One ``labels.csv`` row (quoted only when the label needs it)."""
     if any(c in label for c in ',"\r\n') or label != label.strip():
@@ -200,81 +223,47 @@ def create_npy(path: Path, dtype: np.dtype, shape: tuple[int, ...]) -> int:
     return len(header)
 
 
-def build_npz(
-    split_dir: Path,
-    partial: Path,
-    split: str,
-    target: Path,
-    max_glyphs: int,
-    max_chars: int,
-    classes: tuple[str, ...],
-    masks: bool,
-) -> None:
-    """Pack a split into ``target`` (``.npz``): images, labels and per-glyph arrays.
+#: Arrays of a split's npz export: (name, dtype or None for the per-export choice, per-row shape).
+NPY_ARRAYS = ("images", "masks", "labels", "lengths", "classes", "boxes", "glyph_indices", "index")
+SMALL_ARRAYS = ("labels", "lengths", "classes", "boxes", "glyph_indices", "index")
 
-    Arrays: ``images`` (N, H, W) uint8, ``masks`` (N, H, W) when asked for, ``labels``
-    (N,) str, ``lengths`` (N,) int32, ``classes`` (N, L) int32 and ``boxes`` (N, L, 4)
-    int32 ``[x, y, w, h]`` (−1 beyond each image's length), ``index`` (N,) int64 global
-    image indices. Written with streaming, so memory stays flat.
-    """
-    class_id = {c: k for k, c in enumerate(classes)}
-    with open(split_dir / METADATA, "rb") as handle:
-        records = sum(1 for _ in handle)
-    arrays = {
-        "labels": (np.dtype(f"<U{max(max_chars, 1)}"), (records,)),
-        "lengths": (np.dtype("<i4"), (records,)),
-        "classes": (np.dtype("<i4"), (records, max_glyphs)),
-        "boxes": (np.dtype("<i4"), (records, max_glyphs, 4)),
-        "index": (np.dtype("<i8"), (records,)),
+
+def npz_layout(
+    count: int, height: int, width: int, max_glyphs: int, max_chars: int, mask_dtype
+) -> dict:
+    """dtype and shape of each array of a split's packed export."""
+    L = max(max_glyphs, 1)
+    return {
+        "images": (np.dtype(np.uint8), (count, height, width)),
+        "masks": (np.dtype(mask_dtype), (count, height, width)),
+        "labels": (np.dtype(f"<U{max(max_chars, 1)}"), (count,)),
+        "lengths": (np.dtype("<i4"), (count,)),
+        "classes": (np.dtype("<i4"), (count, L)),
+        "boxes": (np.dtype("<i4"), (count, L, 4)),
+        "glyph_indices": (np.dtype("<i8"), (count, L)),
+        "index": (np.dtype("<i8"), (count,)),
     }
-    files = {name: partial / f"{split}-{name}.npy" for name in arrays}
-    with contextlib.ExitStack() as stack:
-        handles = {name: stack.enter_context(open(files[name], "wb")) for name in arrays}
-        for name, (dtype, shape) in arrays.items():
-            handles[name].write(npy_header(dtype, shape))
-        block: list[dict] = []
-        for record in read_records(split_dir / METADATA):
-            block.append(record)
-            if len(block) == 4096:
-                _write_block(handles, block, max_glyphs, max_chars, class_id)
-                block = []
-        _write_block(handles, block, max_glyphs, max_chars, class_id)
-    members = [("images", partial / f"{split}-images.npy")]
-    if masks:
-        members.append(("masks", partial / f"{split}-masks.npy"))
-    members += list(files.items())
-    tmp = target.with_name(f".{target.name}{TMP_SUFFIX}")
+
+
+def pack_split(partial: Path, split: str, split_dir: Path, masks: bool) -> None:
+    """Move a split's finished arrays to their final names.
+
+    ``images.npy`` (and ``masks.npy``) are renamed into ``split_dir`` (no copy; load them
+    with ``numpy.load(..., mmap_mode="r")``); the per-image arrays go into
+    ``labels.npz``: ``labels`` (N,) str, ``lengths`` (N,), ``classes`` (N, L) and
+    ``glyph_indices`` (N, L) with −1 beyond each image's length, ``boxes`` (N, L, 4)
+    ``[x, y, w, h]``, ``index`` (N,) global image indices.
+    """
+    target = split_dir / "labels.npz"
+    tmp = split_dir / f".labels.npz{TMP_SUFFIX}"
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
-        for name, path in members:
+        for name in SMALL_ARRAYS:
+            path = partial / f"{split}-{name}.npy"
             with open(path, "rb") as src, archive.open(f"{name}.npy", "w", force_zip64=True) as dst:
                 while chunk := src.read(1 << 22):
                     dst.write(chunk)
     os.replace(tmp, target)
-    for _, path in members:
-        path.unlink()
-
-
-def _write_block(
-    handles, block: list[dict], max_glyphs: int, max_chars: int, class_id: dict
-) -> None:
-    n = len(block)
-    if not n:
-        return
-    labels = np.array([r["label"] for r in block], dtype=f"<U{max(max_chars, 1)}")
-    lengths = np.array([len(r["digits"]) for r in block], "<i4")
-    classes = np.full((n, max_glyphs), -1, "<i4")
-    boxes = np.full((n, max_glyphs, 4), -1, "<i4")
-    for k, r in enumerate(block):
-        m = len(r["digits"])
-        if m:
-            classes[k, :m] = [class_id[d] for d in r["digits"]]
-            boxes[k, :m] = r["boxes"]
-    index = np.array([r["index"] for r in block], "<i8")
-    for name, array in (
-        ("labels", labels),
-        ("lengths", lengths),
-        ("classes", classes),
-        ("boxes", boxes),
-        ("index", index),
-    ):
-        handles[name].write(array.tobytes())
+    for name in ("images", "masks") if masks else ("images",):
+        os.replace(partial / f"{split}-{name}.npy", split_dir / f"{name}.npy")
+    for name in SMALL_ARRAYS:
+        (partial / f"{split}-{name}.npy").unlink()
