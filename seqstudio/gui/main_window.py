@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -268,6 +268,7 @@ class MainWindow(QMainWindow):
 
     def _on_failed(self, failure: PreviewFailure) -> None:
         self.render_label.setText(f"render: failed after {failure.elapsed_ms:.1f} ms")
+        self.sequence_panel.set_known_labels(failure.classes)
 
     def _on_problems(self, problems: dict[str, str]) -> None:
         if problems:
@@ -399,6 +400,9 @@ class MainWindow(QMainWindow):
         self._shut_down = True
         self.preview.shutdown()
         self.tasks.shutdown()
+        self.statusBar().clearMessage()
+        for timer in self.findChildren(QTimer):
+            timer.stop()  # status-bar messages, tooltips: nothing may outlive the window
         self.save_settings()
         self.closed.emit()
 

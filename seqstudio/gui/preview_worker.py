@@ -75,6 +75,7 @@ class PreviewFailure:
     field: str
     message: str
     elapsed_ms: float
+    classes: tuple[str, ...] = ()
 
 
 def render_sample(generator, index: int) -> RenderedSample:
@@ -167,4 +168,23 @@ class PreviewWorker(QThread):
         if self._superseded():
             return
         elapsed = (time.perf_counter() - start) * 1000.0
-        self.failed.emit(PreviewFailure(request.request_id, request.spec, field, message, elapsed))
+        self.failed.emit(
+            PreviewFailure(
+                request.request_id,
+                request.spec,
+                field,
+                message,
+                elapsed,
+                _source_classes(request.spec),
+            )
+        )
+
+
+def _source_classes(spec: GenerationSpec) -> tuple[str, ...]:
+    """The labels of the spec's glyph pool, or ``()`` if the source cannot be opened."""
+    from seqstudio.core.glyphs import open_source
+
+    try:
+        return tuple(open_source(spec.source).pool(spec.pool).classes)
+    except Exception:  # the failure being reported is the source itself
+        return ()

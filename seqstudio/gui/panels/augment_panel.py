@@ -160,7 +160,8 @@ class AugmentPanel(SpecPanel):
     def _build_preset_menu(self) -> None:
         self.preset_menu.clear()
         self.preset_actions: dict[str, QAction] = {}
-        for name in ["none", *preset_names()]:
+        names = ["none", *(n for n in preset_names() if n != "none")]
+        for name in names:
             action = self.preset_menu.addAction(name)
             action.triggered.connect(lambda _=False, n=name: self.apply_preset(n))
             self.preset_actions[name] = action
