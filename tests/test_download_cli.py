@@ -125,21 +125,8 @@ def test_download_with_manifest_into_user_data_dir(files, tmp_path, capsys):
 
 def test_download_without_network_is_one_clear_line(tmp_path, capsys):
     dest = tmp_path / "dest"
-    assert (
-        main(
-            [
-                "data",
-                "download",
-                "--dest",
-                str(dest),
-                "--mirror",
-                closed_port_url(),
-                "--timeout",
-                "2",
-            ]
-        )
-        == 2
-    )
+    mirrors = ["--mirror", closed_port_url(), "--mirror", closed_port_url()]
+    assert main(["data", "download", "--dest", str(dest), *mirrors, "--timeout", "2"]) == 2
     err = capsys.readouterr().err
     assert (
         err.startswith("seqstudio: error: cannot reach any MNIST mirror") and err.count("\n") == 1

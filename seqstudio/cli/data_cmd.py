@@ -139,6 +139,7 @@ class _ProgressLine:
         self.stream = stream
         self.tty = hasattr(stream, "isatty") and stream.isatty()
         self.open = False
+        self.pending: list[str] = []
 
     def progress(self, p) -> None:
         if not self.tty or p.total <= 0:
@@ -155,8 +156,15 @@ class _ProgressLine:
         self.open = True
 
     def status(self, message: str) -> None:
+        # A mirror failure is shown only once a later mirror delivers; if every mirror
+        # fails, the error line names each failure, and stays the only line.
+        if " failed (" in message:
+            self.pending.append(message)
+            return
         self.close()
-        self.stream.write(f"seqstudio: {message}\n")
+        for line in [*self.pending, message]:
+            self.stream.write(f"seqstudio: {line}\n")
+        self.pending.clear()
         self.stream.flush()
 
     def close(self) -> None:
