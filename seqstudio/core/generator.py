@@ -293,14 +293,16 @@ class SequenceGenerator:
             raise SpecError("count", f"{count!r} is not a whole number ≥ 0")
         if isinstance(start, bool) or not isinstance(start, (int, np.integer)) or start < 0:
             raise SpecError("start", f"{start!r} is not a whole number ≥ 0")
-        if self._vectorisable():
+        if self.vectorised:
             from seqstudio.core.batch import vectorised_batch
 
             return vectorised_batch(self, int(start), int(count), masks)
         samples = [self.generate(start + k, masks=masks) for k in range(count)]
         return SampleBatch.from_samples(samples, self.spec)
 
-    def _vectorisable(self) -> bool:
+    @property
+    def vectorised(self) -> bool:
+        """Whether :meth:`batch` takes the vectorised path (fixed digits, pad fit, no augmentation)."""
         spec = self.spec
         return spec.random is None and spec.fit == "pad" and self._augmenter is None
 

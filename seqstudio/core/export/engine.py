@@ -212,9 +212,7 @@ def _check_generators(job: _Job, source) -> None:
                 built[key] = gen
                 if len(samples) < 8:
                     samples.append(gen.generate(info.first_index, masks=job.options.masks))
-            job.vectorised[(info.name, line_no)] = bool(
-                getattr(built[key], "_vectorisable", lambda: False)()
-            )
+            job.vectorised[(info.name, line_no)] = bool(built[key].vectorised)
     if spec.random is not None:
         labels = spec.random.labels or source.classes
         job.max_glyphs = spec.random.max_length

@@ -120,7 +120,7 @@ class WorkerState:
     # -------------------------------------------------------------- samples
     def _samples(self, chunk: Chunk, gen, masks: bool, should_stop: Callable[[], bool]):
         """Yield the chunk's samples, vectorised when the generator allows it."""
-        if getattr(gen, "_vectorisable", lambda: False)():
+        if gen.vectorised:
             batch = gen.batch(chunk.start, chunk.count, masks=masks)
             keys = rng.image_keys(
                 gen.spec.seed, np.arange(chunk.start, chunk.start + chunk.count)
@@ -184,6 +184,8 @@ class WorkerState:
         return ChunkResult(chunk.seq, done, "".join(records), "".join(csv_rows))
 
     def _run_npz(self, chunk: Chunk, gen, index_map) -> ChunkResult:
+        if gen.vectorised:
+            return self._run_npz_vectorised(chunk, gen, index_map)
         cfg = self.config
         samples = list(self._samples(chunk, gen, cfg.masks, lambda: False))
         n = len(samples)
@@ -213,6 +215,54 @@ class WorkerState:
             offset, row_bytes = layout[name]
             _pwrite(partial / f"{chunk.split}-{name}.npy", array, offset + chunk.row * row_bytes)
         return ChunkResult(chunk.seq, n, "".join(records), "")
+
+    def _run_npz_vectorised(self, chunk: Chunk, gen, index_map) -> ChunkResult:
+        """npz for fixed sequences: arrays straight from the batch, records from one template."""
+        cfg = self.config
+        n = chunk.count
+        batch = gen.batch(chunk.start, n, masks=cfg.masks)
+        layout = cfg.npy_offsets[chunk.split]
+        width = layout["max_glyphs"]
+        labels = gen.spec.digits
+        m = len(labels)
+        boxes = np.stack(batch.boxes) if n else np.zeros((0, m, 4), np.int32)
+        glyphs = np.stack(batch.glyph_indices) if n else np.zeros((0, m), np.int64)
+        if index_map is not None:
+            glyphs = index_map[glyphs]
+        arrays = {
+            "images": batch.images,
+            "labels": np.full(n, "".join(labels), dtype=layout["labels_dtype"]),
+            "lengths": np.full(n, m, "<i4"),
+            "classes": np.full((n, width), -1, "<i4"),
+            "boxes": np.full((n, width, 4), -1, "<i4"),
+            "glyph_indices": np.full((n, width), -1, "<i8"),
+            "index": np.arange(chunk.start, chunk.start + n, dtype="<i8"),
+        }
+        arrays["classes"][:, :m] = [self.class_id[label] for label in labels]
+        arrays["boxes"][:, :m] = boxes
+        arrays["glyph_indices"][:, :m] = glyphs
+        if cfg.masks:
+            arrays["masks"] = batch.masks.astype(cfg.mask_dtype)
+        keys = rng.image_keys(gen.spec.seed, np.arange(chunk.start, chunk.start + n))
+        offsets = np.array([p["offset_x"] for p in batch.params], np.int64)
+        gaps = np.array(batch.gaps, np.int64).reshape(n, -1)
+        records = writers.fixed_sequence_records(
+            rows=np.arange(chunk.row, chunk.row + n),
+            labels=labels,
+            boxes=boxes,
+            gaps=gaps,
+            offsets=offsets,
+            pool=gen.spec.pool,
+            glyph_indices=glyphs,
+            indices=arrays["index"],
+            seed=self.spec.seed,
+            keys=keys,
+        )
+        partial = self.out_dir / writers.PARTIAL_DIR
+        for name, array in arrays.items():
+            offset, row_bytes = layout[name]
+            _pwrite(partial / f"{chunk.split}-{name}.npy", array, offset + chunk.row * row_bytes)
+        return ChunkResult(chunk.seq, n, records, "")
 
 
 def _pwrite(path: Path, array: np.ndarray, offset: int) -> None:

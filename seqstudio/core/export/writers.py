@@ -119,6 +119,67 @@ def record_line(record: dict) -> str:
     return "{" + ", ".join(parts) + "}\n"
 
 
+def fixed_sequence_records(
+    *,
+    rows: np.ndarray,
+    labels: tuple[str, ...],
+    boxes: np.ndarray,
+    gaps: np.ndarray,
+    offsets: np.ndarray,
+    pool: str,
+    glyph_indices: np.ndarray,
+    indices: np.ndarray,
+    seed: int,
+    keys: np.ndarray,
+) -> str:
+    """Records of many images of one fixed sequence (packed output), as manifest text.
+
+    Equal, line for line, to :func:`record_line` of :func:`manifest_record` for each
+    image (a test checks it), but every record has the same shape, so one ``%`` template
+    formats it from integer rows — no per-image dict or JSON encoding.
+    """
+    count, glyphs = len(rows), len(labels)
+    if count == 0:
+        return ""
+
+    def ints(k: int) -> str:
+        return "[" + ", ".join(["%d"] * k) + "]"
+
+    def const(value) -> str:
+        return json.dumps(value, ensure_ascii=False).replace("%", "%%")
+
+    template = (
+        '{"row": %d, "label": '
+        + const("".join(labels))
+        + ', "digits": '
+        + const(list(labels))
+        + ', "boxes": ['
+        + ", ".join([ints(4)] * glyphs)
+        + '], "gaps": '
+        + ints(gaps.shape[1])
+        + ', "params": {"offset_x": %d, "scale_x": 1.0, "scale_y": 1.0}, "pool": '
+        + const(pool)
+        + ', "glyph_indices": '
+        + ints(glyphs)
+        + ', "index": %d, "seed": '
+        + str(int(seed))
+        + ', "key": "%016x"}\n'
+    )
+    table = np.concatenate(
+        [
+            rows.reshape(count, 1).astype(np.int64),
+            boxes.reshape(count, -1).astype(np.int64),
+            gaps.astype(np.int64),
+            offsets.reshape(count, 1).astype(np.int64),
+            glyph_indices.reshape(count, -1).astype(np.int64),
+            indices.reshape(count, 1).astype(np.int64),
+        ],
+        axis=1,
+    ).tolist()
+    key_list = keys.tolist()
+    return "".join([template % (*row, key) for row, key in zip(table, key_list)])
+
+
 def csv_line(file_name: str, label: str) -> str:
     """One ``labels.csv`` row (quoted only when the label needs it)."""
     if any(c in label for c in ',"\r\n') or label != label.strip():
