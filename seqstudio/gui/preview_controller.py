@@ -1,9 +1,10 @@
 """Connects the model to the render thread: coalescing, request ids, delivery.
 
-Lives in the GUI thread. Edits arrive as ``candidateChanged``; the first one starts a
-short single-shot timer (a throttle: a dragged slider yields a render every
-``DEBOUNCE_MS`` at most, with the newest value), whose timeout submits the newest
-candidate. Results come back queued; a result older than the newest submitted request is
+Lives in the GUI thread. Edits arrive as ``candidateChanged`` and are throttled: an edit
+after a quiet period is submitted at once (no added latency) and opens a
+``DEBOUNCE_MS`` window; edits inside the window are coalesced and only the newest is
+submitted when it closes. A dragged slider therefore yields a render every
+``DEBOUNCE_MS`` at most, always ending with its final value. Results come back queued; a result older than the newest submitted request is
 dropped, so the last thing shown is always the last thing asked for.
 """
 
@@ -61,7 +62,8 @@ class PreviewController(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(DEBOUNCE_MS)
-        self._timer.timeout.connect(self._submit_newest)
+        self._timer.timeout.connect(self._on_timer)
+        self._waiting = False
         self._worker = PreviewWorker()
         conn = Qt.ConnectionType.QueuedConnection
         self._worker.rendered.connect(self._on_rendered, conn)
@@ -84,7 +86,16 @@ class PreviewController(QObject):
         if self._stopped:
             return
         self._latest_spec = spec
-        if not self._timer.isActive():
+        if self._timer.isActive():
+            self._waiting = True  # coalesced: submitted when the window closes
+            return
+        self._submit_newest()
+        self._timer.start()
+
+    def _on_timer(self) -> None:
+        if self._waiting:
+            self._waiting = False
+            self._submit_newest()
             self._timer.start()
 
     def regenerate(self) -> None:
@@ -94,6 +105,7 @@ class PreviewController(QObject):
             return
         self._latest_spec = spec
         self._timer.stop()
+        self._waiting = False
         self._submit_newest()
 
     def request_now(self) -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 
 def _format_value(value: Any) -> str:
@@ -18,6 +17,32 @@ def _format_value(value: Any) -> str:
     return str(value)
 
 
+def _format_op_records(records: Any, top: bool = True) -> str:
+    """Augmentation records (dicts with ``op``, ``applied`` and drawn values), compactly."""
+    if isinstance(records, dict):
+        records = [records]
+    if not isinstance(records, (list, tuple)):
+        return _format_value(records)
+    parts = []
+    for record in records:
+        if isinstance(record, (list, tuple)):  # one list per glyph
+            inner = [_format_op_records(r, top=False) for r in record]
+            parts.append("(" + ("; ".join(i for i in inner if i) or "–") + ")")
+        elif isinstance(record, dict) and "op" in record:
+            if record.get("applied", True) is False:
+                continue
+            values = ", ".join(
+                f"{k} {_format_value(v)}"
+                for k, v in record.items()
+                if k not in ("op", "index", "applied")
+            )
+            parts.append(f"{record['op']}" + (f" {values}" if values else ""))
+        else:
+            parts.append(_format_value(record))
+    text = ", ".join(p for p in parts if p)
+    return text or ("none applied" if top else "")
+
+
 def describe_sample(meta: dict[str, Any]) -> str:
     """Several lines describing a sample from its ``Sample.to_dict()``."""
     if not meta:
@@ -28,7 +53,10 @@ def describe_sample(meta: dict[str, Any]) -> str:
         f"boxes [x, y, w, h]: {_format_value(meta.get('boxes', []))}",
     ]
     for key, value in (meta.get("params") or {}).items():
-        lines.append(f"{key}: {_format_value(value)}")
+        if "augment" in key:
+            lines.append(f"{key}: {_format_op_records(value)}")
+        else:
+            lines.append(f"{key}: {_format_value(value)}")
     return "\n".join(lines)
 
 
@@ -43,9 +71,11 @@ class SampleInfo(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.6)
         font.setBold(True)
         self.label_text.setFont(font)
-        self.details = QLabel("")
-        self.details.setWordWrap(True)
-        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details = QPlainTextEdit()
+        self.details.setReadOnly(True)
+        self.details.setFrameShape(QPlainTextEdit.Shape.NoFrame)
+        self.details.setMaximumHeight(140)
+        self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.label_text)
@@ -54,4 +84,4 @@ class SampleInfo(QWidget):
     def set_meta(self, meta: dict[str, Any]) -> None:
         """Show the sample described by ``meta``."""
         self.label_text.setText(f"label: {meta.get('label', '')}" if meta else "")
-        self.details.setText(describe_sample(meta))
+        self.details.setPlainText(describe_sample(meta))

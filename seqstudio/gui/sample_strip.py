@@ -14,6 +14,7 @@ from seqstudio.gui.preview_worker import RenderedSample
 from seqstudio.gui.sample_info import describe_sample
 
 SPACING = 6
+MAX_SCALE = 2
 
 
 class SampleStrip(QWidget):
@@ -34,7 +35,7 @@ class SampleStrip(QWidget):
         self._stale = False
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setMinimumHeight(48)
+        self.setFixedHeight(48)
 
     def samples(self) -> list[RenderedSample]:
         """The samples shown."""
@@ -44,6 +45,7 @@ class SampleStrip(QWidget):
         """Show ``samples`` (un-greying the strip)."""
         self._samples = list(samples)
         self._stale = False
+        self._fit_height()
         self.update()
 
     def set_selected(self, index: int) -> None:
@@ -58,23 +60,53 @@ class SampleStrip(QWidget):
             self.update()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
-        return QSize(600, 72)
+        return QSize(600, self._layout(600)[3])
+
+    def _layout(self, width: int) -> tuple[int, float, int, int]:
+        """Columns, scale, thumbnail width and total height for a strip ``width`` wide.
+
+        Thumbnails keep a whole zoom factor (1× or 2×, pixel-exact) and wrap onto more
+        rows when they do not fit side by side; only images wider than the strip shrink.
+        """
+        count = len(self._samples)
+        if not count:
+            return 1, 1.0, 0, 48
+        first = self._samples[0].image
+        w, h = max(1, first.width()), max(1, first.height())
+        room = max(1, width - 2 * SPACING)
+        columns = max(1, min(count, (room + SPACING) // (w + SPACING)))
+        scale = (room - (columns - 1) * SPACING) / (columns * w)
+        scale = float(min(MAX_SCALE, int(scale))) if scale >= 1 else scale
+        rows = -(-count // columns)
+        th = max(1, round(h * scale))
+        return columns, scale, max(1, round(w * scale)), rows * (th + SPACING) + SPACING
 
     def _rects(self) -> list[QRect]:
         count = len(self._samples)
         if not count:
             return []
-        first = self._samples[0].image
-        w, h = max(1, first.width()), max(1, first.height())
-        room_w = (self.width() - SPACING * (count + 1)) / count
-        room_h = self.height() - 2 * SPACING
-        s = min(room_w / w, room_h / h)
-        s = float(int(s)) if s >= 1 else s
-        tw, th = max(1, round(w * s)), max(1, round(h * s))
-        total = count * tw + (count - 1) * SPACING
+        columns, scale, tw, _ = self._layout(self.width())
+        th = max(1, round(self._samples[0].image.height() * scale))
+        total = columns * tw + (columns - 1) * SPACING
         x0 = max(SPACING, (self.width() - total) // 2)
-        y0 = (self.height() - th) // 2
-        return [QRect(x0 + k * (tw + SPACING), y0, tw, th) for k in range(count)]
+        return [
+            QRect(
+                x0 + (k % columns) * (tw + SPACING),
+                SPACING + (k // columns) * (th + SPACING),
+                tw,
+                th,
+            )
+            for k in range(count)
+        ]
+
+    def _fit_height(self) -> None:
+        height = self._layout(self.width())[3]
+        if height != self.height():
+            self.setFixedHeight(height)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._fit_height()
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
         painter = QPainter(self)

@@ -6,7 +6,7 @@ import secrets
 
 from PySide6.QtCore import QRegularExpression, Signal
 from PySide6.QtGui import QRegularExpressionValidator
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QToolButton, QWidget
 
 from seqstudio.core.spec import MAX_SEED
 from seqstudio.gui.model import GeneratorModel
@@ -33,7 +33,7 @@ class SeedBar(QWidget):
             QRegularExpressionValidator(QRegularExpression(r"\d{0,19}"), self.seed_edit)
         )
         self.seed_edit.setToolTip(f"Seed (0–{MAX_SEED}); the same seed gives the same images")
-        self.seed_edit.setMaximumWidth(170)
+        self.seed_edit.setFixedWidth(150)
         self.lock_button = QToolButton()
         self.lock_button.setText("Lock")
         self.lock_button.setCheckable(True)
@@ -49,6 +49,7 @@ class SeedBar(QWidget):
         layout.addWidget(self.seed_edit)
         layout.addWidget(self.lock_button)
         layout.addWidget(self.reroll_button)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
 
         self.seed_edit.textEdited.connect(self._on_edited)
         self.lock_button.toggled.connect(self._on_lock)

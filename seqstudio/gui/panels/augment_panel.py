@@ -117,6 +117,7 @@ class AugmentPanel(SpecPanel):
         self.preset_button = QToolButton()
         self.preset_button.setText("none")
         self.preset_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.preset_button.setMinimumWidth(140)
         self.preset_menu = QMenu(self.preset_button)
         self.preset_button.setMenu(self.preset_menu)
         self.preset_button.setToolTip("Load an augmentation preset (replaces the current ops)")
