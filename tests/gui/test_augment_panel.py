@@ -126,3 +126,11 @@ def test_augmented_preview_matches_core_and_strip_shows_variety(window, qtbot):
     wait_good(qtbot, window)
     assert any(op.op == "gaussian_blur" for op in window.model.spec.augment)
     assert_canvas_matches_core(window)
+
+
+def test_loaded_values_are_not_rounded_by_the_spin_boxes(panel):
+    ops = (AugmentOp("translate", True, 0.5, {"x": [0.0, 0.0], "y": [-0.009464, 0.05]}),)
+    panel.model.set_spec(GenerationSpec(augment=ops))
+    panel.editors["translate"].probability.setValue(0.75)  # edit another field of the op
+    op = panel.model.candidate.augment[0]
+    assert op.probability == 0.75 and op.params["y"] == (-0.009464, 0.05)

@@ -56,3 +56,57 @@ def test_run_app_shows_the_window_and_returns_the_exit_code(qapp, qtbot):
     QTimer.singleShot(0, close_when_previewed)
     assert run_app([]) == 0
     assert seen["label"] == "label: 14543"
+
+
+def test_idx_folder_source(make_window, qtbot, tmp_path):
+    from seqstudio.core.glyphs import open_source
+    from seqstudio.core.idx import write_idx
+
+    bundled = open_source("bundled")
+    folder = tmp_path / "idx"
+    folder.mkdir()
+    for pool, prefix in (("train", "train"), ("test", "t10k")):
+        glyphs = bundled.pool(pool)
+        keep = np.concatenate([glyphs.members[label][:5] for label in "0123456789"])
+        write_idx(folder / f"{prefix}-images-idx3-ubyte", glyphs.images[keep, :, :28])
+        write_idx(folder / f"{prefix}-labels-idx1-ubyte", glyphs.label_ids[keep].astype(np.uint8))
+    window = make_window(choose_directory=lambda title, start: str(folder))
+    panel = window.sequence_panel
+    panel.source_combo.setCurrentIndex(panel.source_combo.findData("idx"))
+    panel.source_combo.activated.emit(panel.source_combo.currentIndex())
+    wait_good(qtbot, window, source=f"idx:{folder}")
+    assert_canvas_matches_core(window)
+
+
+def test_shortcuts_are_bound(window):
+    from PySide6.QtGui import QKeySequence
+
+    bound = {
+        window.regenerate_action: "F5",
+        window.reroll_action: "Ctrl+R",
+        window.lock_action: "Ctrl+L",
+        window.open_action: QKeySequence(QKeySequence.StandardKey.Open).toString(),
+        window.save_action: QKeySequence(QKeySequence.StandardKey.Save).toString(),
+        window.save_preview_action: "Ctrl+E",
+        window.zoom_actions["fit"]: "Ctrl+0",
+        window.zoom_actions["8"]: "Ctrl+4",
+        window.overlay_action: "Ctrl+B",
+    }
+    for action, keys in bound.items():
+        assert action.shortcut().toString() == keys, action.text()
+
+
+def test_zoom_and_reroll_shortcuts_work_from_the_keyboard(window, qtbot):
+    from PySide6.QtCore import Qt
+
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.canvas.zoom() == "2"
+    seed = window.model.spec.seed
+    with qtbot.waitSignal(window.canvas.imageChanged, timeout=10000):
+        qtbot.keyClick(window.canvas, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    wait_good(qtbot, window)
+    assert window.model.spec.seed != seed
+    assert_canvas_matches_core(window)

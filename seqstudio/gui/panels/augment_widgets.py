@@ -60,6 +60,8 @@ class ParamEditor(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         kind = schema.kind
         self._boxes: list[QWidget] = []
+        self._loaded: Any = None
+        self._shown: Any = None
         if kind == "bool":
             box = QCheckBox()
             box.toggled.connect(self.edited)
@@ -93,6 +95,17 @@ class ParamEditor(QWidget):
             box.setToolTip(tip)
         self.set_value(schema.default)
 
+    def spec_value(self) -> Any:
+        """The value to put in the spec: the loaded value itself while the widget still shows it.
+
+        Spin boxes round to their decimals; a value loaded from a preset (e.g. 0.009464)
+        is kept exactly unless this parameter is edited.
+        """
+        current = self.value()
+        if self._loaded is not None and current == self._shown:
+            return self._loaded
+        return current
+
     def value(self) -> Any:
         """The edited value in its JSON form (``[lo, hi]`` for ranges)."""
         kind = self.schema.kind
@@ -106,6 +119,11 @@ class ParamEditor(QWidget):
 
     def set_value(self, value: Any) -> None:
         """Show ``value`` without emitting :attr:`edited`."""
+        self._show(value)
+        self._loaded = list(value) if isinstance(value, (list, tuple)) else value
+        self._shown = self.value()
+
+    def _show(self, value: Any) -> None:
         kind = self.schema.kind
         with signals_blocked(*self._boxes):
             if kind == "bool":
@@ -194,7 +212,7 @@ class OpEditor(QFrame):
             "op": self.schema.op,
             "enabled": self.enable_check.isChecked(),
             "probability": self.probability.value(),
-            "params": {name: editor.value() for name, editor in self.params.items()},
+            "params": {name: editor.spec_value() for name, editor in self.params.items()},
         }
 
     def set_from(self, data: dict[str, Any] | None) -> None:
