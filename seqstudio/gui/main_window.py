@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from seqstudio.core.spec import GenerationSpec
 from seqstudio.gui.about import AboutDialog
+from seqstudio.gui.dataset_tools import DatasetTools
 from seqstudio.gui.file_actions import FileActions
 from seqstudio.gui.model import GeneratorModel
 from seqstudio.gui.panels.augment_panel import AugmentPanel
@@ -178,6 +179,9 @@ class MainWindow(QMainWindow):
             "PNG plus its labels and boxes as JSON",
         )
         file_menu.addSeparator()
+        self.dataset_tools = DatasetTools(self, self.model, self.settings)
+        self.dataset_tools.add_to_menu(file_menu)
+        file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         gen_menu = bar.addMenu("&Generate")
@@ -233,6 +237,8 @@ class MainWindow(QMainWindow):
         self.overlay_check.setToolTip("Overlay each digit's box and label (Ctrl+B)")
         self.overlay_check.toggled.connect(self.set_overlay)
         toolbar.addWidget(self.overlay_check)
+        toolbar.addSeparator()
+        self.dataset_tools.add_to_toolbar(toolbar)
         self._rebuild_recent(self.files.recent())
 
     def _connect(self) -> None:
@@ -398,6 +404,7 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
+        self.dataset_tools.shutdown()
         self.preview.shutdown()
         self.tasks.shutdown()
         self.statusBar().clearMessage()
@@ -407,9 +414,14 @@ class MainWindow(QMainWindow):
         self.closed.emit()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        if not self._shut_down and not self.dataset_tools.confirm_close():
+            event.ignore()  # the user keeps the export running
+            return
         self.shutdown()
         super().closeEvent(event)
 
     def is_running(self) -> bool:
         """Whether any thread or timer of the window is still active."""
-        return self.preview.is_running() or self.tasks.is_running()
+        return (
+            self.preview.is_running() or self.tasks.is_running() or self.dataset_tools.is_running()
+        )

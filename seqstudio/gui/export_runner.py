@@ -1,0 +1,266 @@
+"""Bridge between the Qt-free export engine and the GUI thread.
+
+:class:`ExportRunner` lives in the GUI thread. :meth:`ExportRunner.start` runs
+:func:`~seqstudio.core.export.export_dataset` on a ``QThread``; the engine itself spreads
+the work over spawned worker processes, so that thread mostly waits. Progress snapshots,
+the result and failures come back through queued signals of the runner (a GUI-thread
+object), so slots connected to it run in the GUI thread. Cancelling sets an event the
+engine polls several times a second.
+
+:func:`check_export` validates a request without writing anything (the same checks the
+engine runs first) and estimates its disk size and time; the dialog runs it on a worker.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal
+
+from seqstudio.core.errors import SeqstudioError, SpecError
+from seqstudio.core.export import ExportOptions, ExportResult, export_dataset
+from seqstudio.core.progress import Progress
+from seqstudio.core.spec import GenerationSpec
+from seqstudio.gui.threads import register
+
+#: Files per second a folder-of-images export can write here (filesystem bound; see
+#: ENVIRONMENT.md), used to cap the time estimate.
+FILE_WRITE_RATE = 3000.0
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """Everything one export needs: what the dialog shows, frozen."""
+
+    spec: GenerationSpec
+    count: int
+    out_dir: str
+    options: ExportOptions
+
+    def resumed(self) -> ExportRequest:
+        """The same export, finishing what is already in the folder."""
+        options = dataclasses.replace(self.options, resume=True, overwrite=False)
+        return dataclasses.replace(self, options=options)
+
+
+@dataclass(frozen=True)
+class ExportEstimate:
+    """What :func:`check_export` found: images still to make, bytes and seconds."""
+
+    total: int
+    remaining: int
+    bytes: float
+    seconds: float
+    workers: int
+
+
+@dataclass(frozen=True)
+class ExportFailure:
+    """Why an export could not start or stopped: the field to blame and a message."""
+
+    field: str
+    message: str
+
+
+_RATE_CACHE: dict[tuple, float] = {}
+
+
+def _seconds_per_image(spec: GenerationSpec, fmt: str, masks: bool) -> float:
+    """Measure the cost of one image (generate + encode) on this machine (cached)."""
+    from seqstudio.core.export import writers
+    from seqstudio.core.generator import SequenceGenerator
+
+    key = (spec.to_json(), fmt, masks)
+    if key not in _RATE_CACHE:
+        generator = SequenceGenerator(spec)
+        start = time.perf_counter()
+        n = 64
+        batch = generator.batch(0, n, masks=masks)
+        if fmt != "npz":
+            for k in range(min(n, 32)):
+                writers.encode_image(batch.images[k], fmt, 95)
+            encode = (time.perf_counter() - start) / n
+        else:
+            encode = (time.perf_counter() - start) / n
+        _RATE_CACHE[key] = encode * 1.5  # manifests, records and scheduling
+    return _RATE_CACHE[key]
+
+
+def check_export(request: ExportRequest) -> ExportEstimate:
+    """Validate ``request`` like the engine does (nothing is written) and estimate it.
+
+    Raises
+    ------
+    SpecError
+        A bad count, spec, sequences file or option (``field`` names it).
+    SeqstudioError
+        The folder cannot be used (not empty, not a folder, unwritable, too little space).
+    """
+    from seqstudio.core.export.engine import prepare_export
+
+    job = prepare_export(request.spec, request.count, request.out_dir, request.options)
+    total = job.plan.total
+    remaining = total
+    if job.previous is not None:
+        from seqstudio.core.export.engine import _recorded
+
+        remaining = max(total - _recorded(job), 0)
+    workers = max(1, min(request.options.worker_count, remaining or 1))
+    per_image = _seconds_per_image(request.spec, request.options.format, request.options.masks)
+    rate = workers / per_image if per_image > 0 else float("inf")
+    if request.options.format != "npz":
+        rate = min(rate, FILE_WRITE_RATE)
+    seconds = remaining / rate + 0.6  # + worker start-up (spawn imports numpy, OpenCV)
+    return ExportEstimate(total, remaining, remaining * job.bytes_per_image, seconds, workers)
+
+
+def failure_of(exc: BaseException) -> ExportFailure:
+    """Turn an exception from the engine into a field and a one-line message."""
+    if isinstance(exc, SpecError):
+        return ExportFailure(exc.field, exc.message)
+    if isinstance(exc, SeqstudioError):
+        return ExportFailure("folder", str(exc))
+    return ExportFailure("export", f"{type(exc).__name__}: {exc}")
+
+
+class _ExportThread(QThread):
+    progressed = Signal(object)
+    succeeded = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, request: ExportRequest) -> None:
+        super().__init__()
+        register(self)
+        self.setObjectName("seqstudio-export")
+        self.request = request
+        self.cancel_event = threading.Event()
+
+    def run(self) -> None:  # noqa: D102 - QThread API
+        req = self.request
+        try:
+            result = export_dataset(
+                req.spec,
+                req.count,
+                req.out_dir,
+                req.options,
+                progress=self.progressed.emit,
+                cancel=self.cancel_event.is_set,
+            )
+        except Exception as exc:  # reported inline by the dialog, never raised into Qt
+            self.failed.emit(failure_of(exc))
+        else:
+            self.succeeded.emit(result)
+
+
+class ExportRunner(QObject):
+    """Runs one export at a time off the GUI thread and relays what happens.
+
+    Signals
+    -------
+    started(ExportRequest)
+        An export began.
+    progressed(Progress)
+        Images made by this run, of those it has to make (a few times a second).
+    finished(ExportResult)
+        The export ended (complete or cancelled: see ``result.cancelled``).
+    failed(ExportFailure)
+        The export could not start or stopped on an error (records written stay valid).
+    """
+
+    started = Signal(object)
+    progressed = Signal(object)
+    finished = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread: _ExportThread | None = None
+        self.last_request: ExportRequest | None = None
+        self.last_progress: Progress | None = None
+
+    def start(self, request: ExportRequest) -> bool:
+        """Start ``request``; return ``False`` if an export is already running."""
+        if self.is_running():
+            return False
+        thread = _ExportThread(request)
+        queued = Qt.ConnectionType.QueuedConnection
+        thread.progressed.connect(self._on_progress, queued)
+        thread.succeeded.connect(self._on_succeeded, queued)
+        thread.failed.connect(self._on_failed, queued)
+        self._thread = thread
+        self.last_request = request
+        self.last_progress = None
+        thread.start()
+        self.started.emit(request)
+        return True
+
+    def cancel(self) -> None:
+        """Ask the running export to stop (it stops within a second, consistent)."""
+        if self._thread is not None:
+            self._thread.cancel_event.set()
+
+    def is_running(self) -> bool:
+        """Whether an export thread is alive or its result is not delivered yet."""
+        return self._thread is not None
+
+    def wait(self, timeout_ms: int | None = None) -> bool:
+        """Block until the export thread ends (used only when the window closes)."""
+        if self._thread is None:
+            return True
+        return self._thread.wait() if timeout_ms is None else self._thread.wait(timeout_ms)
+
+    def shutdown(self) -> None:
+        """Cancel any export and wait for its thread; pending signals are dropped."""
+        thread = self._thread
+        if thread is None:
+            return
+        thread.cancel_event.set()
+        thread.wait()
+        for signal in (thread.progressed, thread.succeeded, thread.failed):
+            signal.disconnect()
+        self._thread = None
+
+    # ------------------------------------------------------------------ relays (GUI thread)
+    def _finish_thread(self) -> None:
+        if self._thread is not None:
+            self._thread.wait()
+            self._thread.deleteLater()
+            self._thread = None
+
+    def _on_progress(self, progress: Progress) -> None:
+        if self._thread is None:
+            return
+        self.last_progress = progress
+        self.progressed.emit(progress)
+
+    def _on_succeeded(self, result: ExportResult) -> None:
+        if self._thread is None:
+            return
+        self._finish_thread()
+        self.finished.emit(result)
+
+    def _on_failed(self, failure: ExportFailure) -> None:
+        if self._thread is None:
+            return
+        self._finish_thread()
+        self.failed.emit(failure)
+
+
+def folder_state(path: str) -> str:
+    """``"missing"``, ``"empty"``, ``"dataset"`` (has dataset.json), ``"other"`` or ``"file"``."""
+    folder = Path(path).expanduser()
+    if not folder.exists():
+        return "missing"
+    if not folder.is_dir():
+        return "file"
+    try:
+        entries = [e.name for e in folder.iterdir()]
+    except OSError:
+        return "other"
+    if not entries:
+        return "empty"
+    return "dataset" if "dataset.json" in entries else "other"

@@ -1,0 +1,114 @@
+"""A worker thread that runs only the newest submitted function ("latest request wins").
+
+Used for cheap-but-not-free checks that follow the user's typing (export folder and size
+estimate, gallery indexing): each :meth:`LatestWorker.submit` replaces any request that
+has not started, and a result is delivered (in the GUI thread, through a relay object that
+lives there) only if no newer request was submitted meanwhile.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal
+
+from seqstudio.gui.threads import register
+
+
+class _Thread(QThread):
+    done = Signal(int, bool, object)
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        register(self)
+        self.setObjectName(name)
+        self._condition = threading.Condition()
+        self._request: tuple[int, Callable[[], Any]] | None = None
+        self._stopping = False
+
+    def submit(self, request_id: int, function: Callable[[], Any]) -> None:
+        with self._condition:
+            self._request = (request_id, function)
+            self._condition.notify()
+
+    def stop(self) -> None:
+        with self._condition:
+            self._stopping = True
+            self._request = None
+            self._condition.notify()
+
+    def run(self) -> None:  # noqa: D102 - QThread API
+        while True:
+            with self._condition:
+                while self._request is None and not self._stopping:
+                    self._condition.wait()
+                if self._stopping:
+                    return
+                (request_id, function), self._request = self._request, None
+            try:
+                value = function()
+            except Exception as exc:  # delivered to the GUI thread as a failure
+                self.done.emit(request_id, False, exc)
+            else:
+                self.done.emit(request_id, True, value)
+
+
+class LatestWorker(QObject):
+    """Run the newest submitted function on one worker thread.
+
+    Parameters
+    ----------
+    name : str
+        Thread name (shown by the leak guard).
+    parent : QObject, optional
+        Qt parent (must live in the GUI thread).
+
+    Signals
+    -------
+    succeeded(object)
+        The newest request returned this value (GUI thread).
+    failed(object)
+        The newest request raised this exception (GUI thread).
+    """
+
+    succeeded = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, name: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._ids = itertools.count(1)
+        self._latest = 0
+        self._busy = False
+        self._thread = _Thread(name)
+        self._thread.done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
+        self._thread.start()
+
+    def submit(self, function: Callable[[], Any]) -> int:
+        """Queue ``function`` in place of any waiting one; return its request id."""
+        self._latest = next(self._ids)
+        self._busy = True
+        self._thread.submit(self._latest, function)
+        return self._latest
+
+    def is_busy(self) -> bool:
+        """Whether the newest request has not delivered its result yet."""
+        return self._busy
+
+    def _on_done(self, request_id: int, ok: bool, value: object) -> None:
+        if request_id != self._latest:
+            return  # superseded
+        self._busy = False
+        (self.succeeded if ok else self.failed).emit(value)
+
+    def shutdown(self) -> None:
+        """Drop waiting requests, let the running one finish, and wait for the thread."""
+        self._thread.stop()
+        self._thread.wait()
+        self._busy = False
+
+    def is_running(self) -> bool:
+        """Whether the thread is alive."""
+        return self._thread.isRunning()
