@@ -1,7 +1,7 @@
 """Bridge between the Qt-free export engine and the GUI thread.
 
 :class:`ExportRunner` lives in the GUI thread. :meth:`ExportRunner.start` runs
-:func:`~seqstudio.core.export.export_dataset` on a ``QThread``; the engine itself spreads
+:func:`~seqstudio.core.export.export_dataset` on a worker thread; the engine itself spreads
 the work over spawned worker processes, so that thread mostly waits. Progress snapshots,
 the result and failures come back through queued signals of the runner (a GUI-thread
 object), so slots connected to it run in the GUI thread. Cancelling sets an event the
@@ -19,13 +19,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
 from seqstudio.core.errors import SeqstudioError, SpecError
 from seqstudio.core.export import ExportOptions, ExportResult, export_dataset
 from seqstudio.core.progress import Progress
 from seqstudio.core.spec import GenerationSpec
-from seqstudio.gui.threads import register
+from seqstudio.gui.py_thread import PyThread
 
 #: Files per second a folder-of-images export can write here (filesystem bound; see
 #: ENVIRONMENT.md), used to cap the time estimate.
@@ -127,19 +127,17 @@ def failure_of(exc: BaseException) -> ExportFailure:
     return ExportFailure("export", f"{type(exc).__name__}: {exc}")
 
 
-class _ExportThread(QThread):
+class _ExportThread(PyThread):
     progressed = Signal(object)
     succeeded = Signal(object)
     failed = Signal(object)
 
     def __init__(self, request: ExportRequest) -> None:
-        super().__init__()
-        register(self)
-        self.setObjectName("seqstudio-export")
+        super().__init__("seqstudio-export")
         self.request = request
         self.cancel_event = threading.Event()
 
-    def run(self) -> None:  # noqa: D102 - QThread API
+    def run(self) -> None:  # noqa: D102
         req = self.request
         try:
             result = export_dataset(

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
 from seqstudio.core.stats import StatsCancelledError, compute_dataset_stats
 from seqstudio.gui.inspector.dataset_checks import check_dataset, index_folder
-from seqstudio.gui.threads import register
+from seqstudio.gui.py_thread import PyThread
 
 
-class _StatsThread(QThread):
+class _StatsThread(PyThread):
     progressed = Signal(object)
     partial = Signal(object)
     finished_stats = Signal(object)
@@ -26,15 +26,13 @@ class _StatsThread(QThread):
     failed = Signal(str)
 
     def __init__(self, root: str, workers: int | None, partial_interval: float) -> None:
-        super().__init__()
-        register(self)
-        self.setObjectName("seqstudio-stats")
+        super().__init__("seqstudio-stats")
         self.root = root
         self.workers = workers
         self.partial_interval = partial_interval
         self.cancel_event = threading.Event()
 
-    def run(self) -> None:  # noqa: D102 - QThread API
+    def run(self) -> None:  # noqa: D102
         stop = self.cancel_event.is_set
         try:
             stats = compute_dataset_stats(
@@ -109,7 +107,7 @@ class StatsRunner(QObject):
         thread.checked.connect(self._on_checked, queued)
         thread.cancelled.connect(self._on_cancelled, queued)
         thread.failed.connect(self._on_failed, queued)
-        thread.finished.connect(self._on_thread_finished, queued)
+        thread.ended.connect(self._on_thread_finished, queued)
         self._thread = thread
         thread.start()
 
@@ -140,7 +138,7 @@ class StatsRunner(QObject):
 
     def _on_thread_finished(self) -> None:
         thread = self._thread
-        if thread is not None and thread.isFinished():
+        if thread is not None:
             thread.wait()
             self._thread = None
             thread.deleteLater()
