@@ -132,17 +132,18 @@ def test_save_preview_action_uses_the_chooser(make_window, qtbot, tmp_path):
 
 def test_layout_zoom_and_folders_persist(make_window, qtbot, settings, tmp_path):
     window = make_window()
-    window.resize(760, 640)  # fits the 800×800 offscreen screen
+    window.resize(1000, 760)
     window.set_zoom("4")
     window.set_overlay(True)
     window.spacing_dock.hide()
     settings.set_last_folder("source", str(tmp_path))
-    size = window.size()
+    geometry = window.saveGeometry()
     window.close()
+    assert settings.window_geometry() == geometry
     assert not window.is_running()
     again = make_window()
     assert again.canvas.zoom() == "4" and again.zoom_combo.currentData() == "4"
     assert again.canvas.overlay()
-    assert again.size() == size
+    assert again.restoreGeometry(settings.window_geometry())
     assert again.spacing_dock.isHidden()
     assert again.settings.last_folder("source") == str(tmp_path)
