@@ -51,13 +51,16 @@ class _StatsThread(PyThread):
             return
         self.finished_stats.emit(stats)
         if stop():
+            self.cancelled.emit(stats)  # the checks were cancelled
             return
         try:
             checks = check_dataset(index_folder(self.root, stop))
         except Exception as exc:  # noqa: BLE001 - the statistics stand; report the checks' failure
             self.failed.emit(f"dataset checks failed: {exc}")
             return
-        if not stop():
+        if stop():
+            self.cancelled.emit(stats)
+        else:
             self.checked.emit(checks)
 
 
