@@ -397,3 +397,17 @@ def test_only_corrupt_images_give_an_empty_but_complete_report(tmp_path):
     assert stats.complete and stats.overall.image_count == 0 and stats.overall.channels == ()
     assert [p.kind for p in stats.problems] == ["empty", "corrupt"]
     assert stats.to_dict()["overall"]["mean"] == []
+
+
+def test_interrupt_terminates_the_pool(dataset):
+    import multiprocessing
+
+    root, _ = dataset
+
+    def interrupt(progress) -> None:
+        if progress.done:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        compute_dataset_stats(root, workers=2, chunk_size=1, progress=interrupt)
+    assert multiprocessing.active_children() == []

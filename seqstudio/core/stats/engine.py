@@ -7,8 +7,8 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
+from typing import Protocol
 
 from seqstudio.core.progress import CancelCheck, ProgressCallback, ProgressTracker
 from seqstudio.core.stats.accumulate import GroupAccumulator
@@ -220,39 +220,64 @@ def _run_pool(
     """Feed tasks to a spawn-started pool, a bounded number in flight, merged in order.
 
     Spawned workers take a few tenths of a second to import numpy and OpenCV; until the
-    first of them returns a result, this process decodes the next chunks itself.
+    first of them returns a result, this process decodes the next chunks itself. On
+    cancellation, an error or Ctrl+C the workers are terminated at once.
     """
     context = multiprocessing.get_context("spawn")
-    in_flight: deque[tuple[ChunkTask, Future[ChunkResult]]] = deque()
+    pool = context.Pool(workers, initializer=init_worker)
+    in_flight: deque[tuple[ChunkTask, _Result]] = deque()
     limit = workers * 4
     warming_up = True
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=init_worker) as pool:
-        try:
-            for task in tasks:
-                if warming_up and len(in_flight) >= workers:
-                    warming_up = not any(future.done() for _, future in in_flight)
-                if warming_up and len(in_flight) >= workers:
-                    done: Future[ChunkResult] = Future()
-                    done.set_result(process_chunk(task))
-                    in_flight.append((task, done))
-                    if cancel is not None and cancel():
-                        raise StatsCancelledError(run.snapshot(complete=False))
-                    continue
-                in_flight.append((task, pool.submit(process_chunk, task)))
-                while len(in_flight) >= limit and not warming_up:
-                    _collect(in_flight, after_chunk, cancel, run)
-            while in_flight:
+    try:
+        for task in tasks:
+            if warming_up and len(in_flight) >= workers:
+                warming_up = not any(result.ready() for _, result in in_flight)
+            if warming_up and len(in_flight) >= workers:
+                in_flight.append((task, _Done(process_chunk(task))))
+                if cancel is not None and cancel():
+                    raise StatsCancelledError(run.snapshot(complete=False))
+                continue
+            in_flight.append((task, pool.apply_async(process_chunk, (task,))))
+            while len(in_flight) >= limit and not warming_up:
                 _collect(in_flight, after_chunk, cancel, run)
-        except BaseException:
-            for _, future in in_flight:
-                future.cancel()
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+        while in_flight:
+            _collect(in_flight, after_chunk, cancel, run)
+    except BaseException:
+        pool.terminate()
+        raise
+    else:
+        pool.close()
+    finally:
+        pool.join()
 
 
-def _collect(in_flight, after_chunk, cancel, run: _Run) -> None:
-    task, future = in_flight.popleft()
-    after_chunk(task, future.result())
+class _Result(Protocol):
+    def ready(self) -> bool: ...
+
+    def get(self) -> ChunkResult: ...
+
+
+class _Done:
+    """A result computed in this process, shaped like the pool's ``AsyncResult``."""
+
+    def __init__(self, value: ChunkResult) -> None:
+        self.value = value
+
+    def ready(self) -> bool:
+        return True
+
+    def get(self) -> ChunkResult:
+        return self.value
+
+
+def _collect(
+    in_flight: deque[tuple[ChunkTask, _Result]],
+    after_chunk: Callable[[ChunkTask, ChunkResult], None],
+    cancel: CancelCheck | None,
+    run: _Run,
+) -> None:
+    task, result = in_flight.popleft()
+    after_chunk(task, result.get())
     if cancel is not None and cancel():
         raise StatsCancelledError(run.snapshot(complete=False))
 
