@@ -411,3 +411,17 @@ def test_interrupt_terminates_the_pool(dataset):
     with pytest.raises(KeyboardInterrupt):
         compute_dataset_stats(root, workers=2, chunk_size=1, progress=interrupt)
     assert multiprocessing.active_children() == []
+
+
+def test_images_named_by_both_manifests_count_once(tmp_path):
+    _save(tmp_path / "train" / "a.png", np.zeros((2, 3), np.uint8))
+    _save(tmp_path / "train" / "b.png", np.zeros((2, 3), np.uint8))
+    (tmp_path / "train" / "labels.csv").write_text("file_name,label\na.png,12\nb.png,345\n")
+    (tmp_path / "train" / "metadata.jsonl").write_text(
+        '{"file_name": "a.png", "label": "12"}\n{"file_name": "b.png", "label": "345"}\n'
+        '{"row": 7, "label": "9"}\n'  # a packed (npz) row: no image file, not a problem
+    )
+    stats = compute_dataset_stats(tmp_path, workers=1)
+    assert stats.labels.entries == 2
+    assert stats.labels.length_histogram == {2: 1, 3: 1}
+    assert stats.problems == []

@@ -57,6 +57,8 @@ def _rows_jsonl(path: Path) -> Iterator[tuple[int, str | None, str | None, str]]
                 yield number, None, None, "not a JSON object"
                 continue
             file = _first(record, FILE_KEYS)
+            if file is None and "row" in record:
+                continue  # a row of a packed array file (npz), not an image file
             label = _label_text(_first(record, LABEL_KEYS))
             yield number, file if isinstance(file, str) else None, label, ""
 
@@ -147,15 +149,22 @@ class LabelAccumulator:
 def read_label_stats(
     root: Path, manifests: Iterable[str]
 ) -> tuple[dict[str, LabelStats], LabelStats | None, list[FileProblem]]:
-    """Label statistics per category (the image's folder) and overall, and bad rows."""
+    """Label statistics per category (the image's folder) and overall, and bad rows.
+
+    Each image path counts once, from the first manifest (in scan order) that names it.
+    """
     per_category: dict[str, LabelAccumulator] = {}
     problems: list[FileProblem] = []
+    counted: set[str] = set()  # an image named by both metadata.jsonl and labels.csv counts once
     for manifest_rel in manifests:
         for item in iter_manifest(root, manifest_rel):
             if isinstance(item, FileProblem):
                 problems.append(item)
                 continue
             rel, label = item
+            if rel in counted:
+                continue
+            counted.add(rel)
             category = posixpath.dirname(rel) or ROOT_CATEGORY
             acc = per_category.setdefault(category, LabelAccumulator())
             acc.add(label, os.path.isfile(root / rel))
