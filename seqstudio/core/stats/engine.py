@@ -17,7 +17,7 @@ from seqstudio.core.stats.duplicates import DuplicateFinder
 from seqstudio.core.stats.errors import StatsCancelledError, StatsInputError
 from seqstudio.core.stats.manifest import read_label_stats
 from seqstudio.core.stats.model import OVERALL, DatasetStats, FileProblem
-from seqstudio.core.stats.scan import ALLOWED_TYPES, count_files, validate_root, walk
+from seqstudio.core.stats.scan import ALLOWED_TYPES, ScanEntry, count_files, validate_root, walk
 from seqstudio.core.stats.worker import ChunkResult, ChunkTask, init_worker, process_chunk
 
 PartialCallback = Callable[[DatasetStats], None]
@@ -119,8 +119,8 @@ def compute_dataset_stats(
         Polled between chunks of files; when it returns true the scan stops and
         :class:`StatsCancelledError` is raised carrying the partial result.
     on_partial : callable or None
-        Receives a partial :class:`DatasetStats` (``complete=False``) at most every
-        ``partial_interval`` seconds while the scan runs.
+        Receives a partial :class:`DatasetStats` (``complete=False``, no manifest labels
+        yet: those are read at the end) at most every ``partial_interval`` seconds.
     partial_interval : float
         Least seconds between two ``on_partial`` calls.
     max_pixels : int
@@ -187,7 +187,7 @@ def compute_dataset_stats(
     return stats
 
 
-def _tasks(run: _Run, entries: Iterator, chunk_size: int) -> Iterator[ChunkTask]:
+def _tasks(run: _Run, entries: Iterator[ScanEntry], chunk_size: int) -> Iterator[ChunkTask]:
     """Group the walk's image files into tasks, recording everything else in ``run``."""
     rels: list[str] = []
     categories: list[str] = []
