@@ -13,11 +13,11 @@ import argparse
 import contextlib
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from seqstudio.core.errors import SeqstudioError
+from seqstudio.core.fileio import write_atomic
 
 APP_ID = "seqstudio"
 DESKTOP_FILE = f"{APP_ID}.desktop"
@@ -173,12 +173,4 @@ def uninstall_desktop(data_home: Path | None = None) -> list[Path]:
 
 def _write_atomic(target: Path, data: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(target, data)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from seqstudio.cli.spec_args import add_spec_arguments, generator_from_args
 from seqstudio.core.errors import SpecError
+from seqstudio.core.fileio import write_atomic
 
 MAX_COUNT = 100_000
 
@@ -72,14 +72,14 @@ def run(args: argparse.Namespace) -> int:
 
     for index, path in targets:
         sample = generator.generate(index, masks=args.masks)
-        _write_atomic(path, encode_png(sample.image))
+        write_atomic(path, encode_png(sample.image))
         if args.masks:
-            _write_atomic(path.with_name(path.stem + "_mask.png"), encode_png(sample.mask))
+            write_atomic(path.with_name(path.stem + "_mask.png"), encode_png(sample.mask))
         if args.json:
             record = {"file_name": path.name, **sample.to_dict()}
-            _write_atomic(path.with_suffix(".json"), json.dumps(record, indent=1).encode())
+            write_atomic(path.with_suffix(".json"), json.dumps(record, indent=1).encode())
     if args.save_spec:
-        _write_atomic(Path(args.save_spec), (spec.to_json() + "\n").encode())
+        write_atomic(Path(args.save_spec), (spec.to_json() + "\n").encode())
     if args.count > 1:
         print(f"wrote {args.count} images to {args.output}")
     return 0
@@ -111,14 +111,3 @@ def _check_parent(path: Path, option: str) -> None:
         raise SpecError(option, f"folder {parent} does not exist")
     if not os.access(parent, os.W_OK):
         raise SpecError(option, f"folder {parent} is not writable")
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -8,8 +8,6 @@ the shown sample's image as PNG and its ``Sample.to_dict()`` as JSON next to it.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,27 +15,17 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from seqstudio.core.fileio import write_atomic
 from seqstudio.core.spec import GenerationSpec
 from seqstudio.gui.model import GeneratorModel
 from seqstudio.gui.settings import AppSettings
 from seqstudio.gui.tasks import TaskRunner
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_preset(spec: GenerationSpec, path: str | Path) -> str:
     """Write ``spec`` as a preset file (task thread); return the path."""
     path = Path(path)
-    _write_atomic(path, (spec.to_json() + "\n").encode("utf-8"))
+    write_atomic(path, (spec.to_json() + "\n").encode("utf-8"))
     return str(path)
 
 
@@ -49,8 +37,8 @@ def write_preview(image: np.ndarray, meta: dict[str, Any], path: str | Path) -> 
     if path.suffix.lower() != ".png":
         path = path.with_suffix(path.suffix + ".png") if path.suffix else path.with_suffix(".png")
     sidecar = path.with_suffix(".json")
-    _write_atomic(path, encode_png(image))
-    _write_atomic(sidecar, (json.dumps(meta, indent=2) + "\n").encode("utf-8"))
+    write_atomic(path, encode_png(image))
+    write_atomic(sidecar, (json.dumps(meta, indent=2) + "\n").encode("utf-8"))
     return str(path), str(sidecar)
 
 
