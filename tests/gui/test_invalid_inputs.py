@@ -46,7 +46,7 @@ def test_unknown_digit_is_flagged_in_place(window, qtbot):
     edit.textEdited.emit("12x4")
     _wait_problem(qtbot, window, "digits")
     assert window.sequence_panel.invalid_positions() == [2]
-    assert "'x' has no glyphs" in window.sequence_panel.problem_text("digits")
+    assert window.sequence_panel.problem_text("digits") == "digits: cannot draw 'x' at position 3"
     assert "digits[2]" in window.problem_status.text()
     assert window.canvas.is_stale()
 

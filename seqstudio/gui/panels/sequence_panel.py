@@ -276,7 +276,12 @@ class SequencePanel(SpecPanel):
             self.digits_marks.setText(f"<tt>{marked}</tt> — available: {html.escape(have)}")
             self.digits_marks.setVisible(True)
             bad = ", ".join(f"{text[k]!r} at position {k + 1}" for k in self._invalid)
-            message = f"digits: cannot draw {bad}" + (f"\n{model_problem}" if model_problem else "")
+            # The worker's "digits[k]: ... has no glyphs" says the same as this line; only a
+            # problem with the digits as a whole (e.g. too many) is added to it.
+            whole = next(
+                (f"{f}: {m}" for f, m in self.model.problems.items() if f == "digits"), ""
+            )
+            message = f"digits: cannot draw {bad}" + (f"\n{whole}" if whole else "")
         else:
             self.digits_marks.setVisible(False)
             message = model_problem
