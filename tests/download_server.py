@@ -52,9 +52,11 @@ def manifest_for(files: dict[str, bytes]) -> Manifest:
 class Mirror:
     """How one mirror answers.
 
-    kind: "ok" | "html" | "status" | "drop" | "stall"; ``ranges`` says whether Range is
-    honoured; ``drop_after`` bytes are sent by a "drop" mirror on its first ``drops``
-    requests (then it behaves as "ok"); ``files`` overrides the served bytes per name.
+    kind: "ok" | "html" | "status" | "drop" | "stall" | "pause"; ``ranges`` says whether
+    Range is honoured; ``drop_after`` bytes are sent by a "drop" mirror on its first
+    ``drops`` requests (then it behaves as "ok"); a "pause" mirror sends ``drop_after``
+    bytes, then waits for ``MirrorServer.release`` before the rest (a slow transfer a test
+    can cancel mid-file); ``files`` overrides the served bytes per name.
     """
 
     kind: str = "ok"
@@ -109,6 +111,15 @@ class MirrorServer:
                 if start:
                     self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
                 self.end_headers()
+                if mirror.kind == "pause" and not server.release.is_set():
+                    try:
+                        self.wfile.write(body[: mirror.drop_after])
+                        self.wfile.flush()
+                        server.release.wait(30)
+                        self.wfile.write(body[mirror.drop_after :])
+                    except OSError:  # the client gave up (cancelled) meanwhile
+                        self.close_connection = True
+                    return
                 if mirror.kind == "drop" and mirror.drops > 0:
                     mirror.drops -= 1
                     self.wfile.write(body[: mirror.drop_after])

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from seqstudio.core.spec import GenerationSpec
 from seqstudio.gui.about import AboutDialog
+from seqstudio.gui.data_actions import DataActions
 from seqstudio.gui.dataset_tools import DatasetTools
 from seqstudio.gui.file_actions import FileActions
 from seqstudio.gui.model import GeneratorModel
@@ -90,6 +91,9 @@ class MainWindow(QMainWindow):
         self.seed_bar = SeedBar(self.model)
         self.files = FileActions(
             self.model, self.tasks, self.settings, self.seed_bar.is_locked, self
+        )
+        self.data_actions = DataActions(
+            self, self.model, self.settings, self.tasks, choose_directory
         )
 
         self._build_central()
@@ -191,6 +195,8 @@ class MainWindow(QMainWindow):
         self.reroll_action = self._action(gen_menu, "Re-roll &seed", self.seed_bar.reroll, "Ctrl+R")
         self.lock_action = self._action(gen_menu, "&Lock seed", self.seed_bar.set_locked, "Ctrl+L")
         self.lock_action.setCheckable(True)
+
+        self.data_actions.add_to_menu(bar.addMenu("&Data"))
 
         view_menu = bar.addMenu("&View")
         self.zoom_actions: dict[str, QAction] = {}
@@ -405,6 +411,7 @@ class MainWindow(QMainWindow):
             return
         self._shut_down = True
         self.dataset_tools.shutdown()
+        self.data_actions.shutdown()
         self.preview.shutdown()
         self.tasks.shutdown()
         self.statusBar().clearMessage()
@@ -423,5 +430,8 @@ class MainWindow(QMainWindow):
     def is_running(self) -> bool:
         """Whether any thread or timer of the window is still active."""
         return (
-            self.preview.is_running() or self.tasks.is_running() or self.dataset_tools.is_running()
+            self.preview.is_running()
+            or self.tasks.is_running()
+            or self.dataset_tools.is_running()
+            or self.data_actions.is_running()
         )
