@@ -24,6 +24,7 @@ so every pixel with ``image > 0`` lies in its glyph's box.
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any
 
 import numpy as np
@@ -70,13 +71,23 @@ class _Plan:
             else:
                 values[name] = lo + (hi - lo) * sub.uniform(i, k)
         values.update(self.fixed)
-
-        def uniform(k: int, _sub=sub, _i=i) -> float:
-            return _sub.uniform(_i, k)
-
+        r = backend.OpRandom(sub, i)
         if self.extras is not None:
-            self.extras(values, uniform, self.op.params)
-        return True, values, backend.OpRandom(uniform, sub.raw(i, 1 << 20) >> 1)
+            self.extras(values, r.uniform, self.op.params)
+        return True, values, r
+
+
+class _GlyphRecords(threading.local):
+    """The realised digit-op records of the image this thread is generating.
+
+    :meth:`Augmenter.augment_glyph` draws each glyph's values once and keeps their
+    records here, keyed by the image's key, for :meth:`Augmenter.augment_image` to
+    report; anything missing or from another image is drawn again (same values).
+    """
+
+    def __init__(self) -> None:
+        self.key: int | None = None
+        self.records: dict[int, list[dict[str, Any]]] = {}
 
 
 class Augmenter:
@@ -94,6 +105,7 @@ class Augmenter:
         self._digit = [_Plan(i, op) for i, op in enabled if op.stage == "digit"]
         self._image = [_Plan(i, op) for i, op in enabled if op.stage == "image"]
         self._bounds: dict[tuple[int, int], int] = {}
+        self._records = _GlyphRecords()
 
     # ------------------------------------------------------------------ digit stage
     def augment_glyph(self, glyph: np.ndarray, rand: rng.ImageRandom, j: int) -> np.ndarray:
@@ -139,15 +151,26 @@ class Augmenter:
         return np.ascontiguousarray(work[:, pad - grow : pad + width + grow])
 
     def _glyph_steps(self, rand: rng.ImageRandom, j: int) -> list:
+        """Draw glyph ``j``'s digit-op values once: the applied steps; records kept."""
         sub = rng.ImageRandom(rand.raw(rng.STREAM_AUGMENT, 1 + j))
         steps = []
+        records = []
         for plan in self._digit:
             applied, values, r = plan.realise(sub)
+            records.append(_record(plan, applied, values))
             if applied:
                 steps.append((plan.index, plan.op.op, values, r))
+        cache = self._records
+        if cache.key != rand.key:
+            cache.key = rand.key
+            cache.records = {}
+        cache.records[j] = records
         return steps
 
     def _glyph_records(self, rand: rng.ImageRandom, j: int) -> list[dict[str, Any]]:
+        cache = self._records
+        if cache.key == rand.key and j in cache.records:
+            return cache.records[j]
         sub = rng.ImageRandom(rand.raw(rng.STREAM_AUGMENT, 1 + j))
         return [_record(plan, *plan.realise(sub)[:2]) for plan in self._digit]
 
@@ -240,6 +263,8 @@ class Augmenter:
         count = len(boxes)
         if self._digit:
             params["glyph_augment"] = [self._glyph_records(rand, j) for j in range(count)]
+            self._records.key = None  # this image is done: keep nothing for the next one
+            self._records.records = {}
         if not self._image:
             return image, mask, boxes
         sub = rng.ImageRandom(rand.raw(rng.STREAM_AUGMENT, 0))
