@@ -122,3 +122,23 @@ def test_result_mask_is_the_first_largest_owner_at_ink_pixels():
     assert np.array_equal(
         boxes_from_mask(out, count)[:, 2] > 0, [(out == k).any() for k in range(1, 5)]
     )
+
+
+@pytest.mark.parametrize("count", [0, 1, 5, 16, 17, 40])
+def test_boxes_from_mask_is_tight_on_each_label(count):
+    gen = np.random.default_rng(count)
+    for _ in range(20):
+        mask = np.zeros((28, int(gen.integers(1, 320))), np.uint8 if count < 255 else np.uint16)
+        hit = gen.random(mask.shape) < gen.random() * 0.2
+        if count:
+            mask[hit] = gen.integers(1, count + 1, int(hit.sum()))
+        boxes = boxes_from_mask(mask, count)
+        assert boxes.shape == (count, 4) and boxes.dtype == np.int32
+        for k in range(1, count + 1):
+            ys, xs = np.nonzero(mask == k)
+            expected = (
+                (xs.min(), ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1)
+                if len(xs)
+                else (0, 0, 0, 0)
+            )
+            assert tuple(boxes[k - 1]) == expected

@@ -134,8 +134,8 @@ class Augmenter:
         height, width = glyph.shape
         pad = max(self._bound(width, height) - width, 0) // 2 + 2
         work = backend.run_glyph_ops(glyph, pad, [(op, values, r) for _, op, values, r in steps])
-        cols = np.flatnonzero(work.any(axis=0))
-        if len(cols) == 0:
+        first, _, ink_width, _ = backend.bounding_box(work)
+        if ink_width == 0:
             if glyph.any():
                 names = ", ".join(f"augment[{i}] {op}" for i, op, _, _ in steps)
                 raise SpecError(
@@ -144,8 +144,8 @@ class Augmenter:
                     "narrow their ranges (a digit must keep some ink)",
                 )
             return work[:, pad : pad + width]
-        left = min(pad, int(cols[0]))
-        right = max(pad + width - 1, int(cols[-1]))
+        left = min(pad, first)
+        right = max(pad + width - 1, first + ink_width - 1)
         # Trim symmetrically about the cell so the glyph stays centred in its slot.
         grow = max(pad - left, right - (pad + width - 1))
         return np.ascontiguousarray(work[:, pad - grow : pad + width + grow])
@@ -298,10 +298,17 @@ class Augmenter:
         return out, new_mask, new_boxes
 
 
+_PER_LABEL_BOXES = 16  # up to this many glyphs, one bounding-rect scan per label is fastest
+
+
 def boxes_from_mask(mask: np.ndarray, count: int) -> np.ndarray:
     """``(count, 4)`` int32 tight ``[x, y, w, h]`` boxes of ``mask == k`` (zeros if empty)."""
     boxes = np.zeros((count, 4), np.int32)
     if count == 0:
+        return boxes
+    if count <= _PER_LABEL_BOXES:
+        for k in range(1, count + 1):
+            boxes[k - 1] = backend.bounding_box(mask == k)
         return boxes
     cols_any = np.zeros((count + 1, mask.shape[1]), bool)
     rows_any = np.zeros((count + 1, mask.shape[0]), bool)

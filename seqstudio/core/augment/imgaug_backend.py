@@ -52,6 +52,7 @@ __all__ = [
     "OpRandom",
     "REALISE_EXTRAS",
     "ImageLayers",
+    "bounding_box",
     "elastic_field",
     "gaussian_ksize",
     "run_glyph_ops",
@@ -186,6 +187,16 @@ def _remap(work: np.ndarray, coords: np.ndarray) -> np.ndarray:
     )
 
 
+def bounding_box(image: np.ndarray) -> tuple[int, int, int, int]:
+    """Tight ``(x, y, w, h)`` box of the non-zero pixels of a 2-D uint8 or bool array.
+
+    ``(0, 0, 0, 0)`` when there are none.
+    """
+    if image.dtype == bool:
+        image = image.view(np.uint8)
+    return cv2.boundingRect(image)
+
+
 def _motion_kernel(length: int, angle: float) -> np.ndarray:
     kernel = np.zeros((length, length), np.float32)
     kernel[length // 2, :] = 1.0
@@ -248,7 +259,7 @@ def _glyph_elastic(work, values, rand, cell):
     padding. The band is a pure function of the glyph, so the result stays reproducible.
     """
     alpha = values["alpha"]
-    x, _, w, _ = cv2.boundingRect(work)
+    x, _, w, _ = bounding_box(work)
     if alpha <= 0 or w == 0:
         return work
     margin = math.ceil(alpha) + 1
@@ -434,7 +445,9 @@ def _img_brightness_contrast(layers, values, rand):
     if values["contrast"] != 1.0:
         image = _contrast.adjust_contrast_linear(image, values["contrast"])
     if image is not layers.image:
-        layers.set_image(np.clip(image, 0, 255).astype(np.uint8, copy=False))
+        if image.dtype != np.uint8:  # pragma: no cover - imgaug returns uint8 for uint8 input
+            image = np.clip(image, 0, 255).astype(np.uint8)
+        layers.set_image(image)
 
 
 def _img_jpeg(layers, values, rand):
