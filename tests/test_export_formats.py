@@ -281,3 +281,29 @@ def test_packed_records_from_the_template_equal_the_generic_records():
             for k in range(30)
         )
         assert text == expected
+        names = [f"{5 + k:06d}.png" for k in range(30)]
+        text = writers.fixed_sequence_records(
+            file_names=names,
+            labels=spec.digits,
+            boxes=np.stack(batch.boxes),
+            gaps=np.array(batch.gaps).reshape(30, -1),
+            offsets=np.array([p["offset_x"] for p in batch.params]),
+            pool=spec.pool,
+            glyph_indices=np.stack(batch.glyph_indices),
+            indices=np.arange(5, 35),
+            seed=spec.seed,
+            keys=keys,
+        )
+        expected = "".join(
+            writers.record_line(
+                writers.manifest_record(
+                    gen.generate(5 + k),
+                    file_name=names[k],
+                    row=None,
+                    glyph_indices=gen.generate(5 + k).glyph_indices,
+                    seed=spec.seed,
+                )
+            )
+            for k in range(30)
+        )
+        assert text == expected

@@ -160,7 +160,7 @@ class WorkerState:
         suffix = "." + cfg.format
         yolo = "yolo" in cfg.annotations
         height, width = gen.spec.height, gen.spec.width
-        records, csv_rows = [], []
+        records, csv_rows, written = [], [], []
         done = 0
         for sample in self._samples(chunk, gen, cfg.masks, should_stop):
             if should_stop():
@@ -178,10 +178,32 @@ class WorkerState:
                     writers.yolo_text(sample.boxes, classes, width, height),
                 )
             writers.write_atomic(split_dir / file_name, data)
-            records.append(self._record(sample, index_map, file_name, None))
+            if gen.vectorised:
+                written.append((file_name, sample))
+            else:
+                records.append(self._record(sample, index_map, file_name, None))
             csv_rows.append(writers.csv_line(file_name, sample.label))
             done += 1
+        if written:
+            records = [self._fixed_records(gen, index_map, written)]
         return ChunkResult(chunk.seq, done, "".join(records), "".join(csv_rows))
+
+    def _fixed_records(self, gen, index_map, written: list[tuple[str, Sample]]) -> str:
+        """Manifest records of written images of one fixed sequence, from one template."""
+        samples = [sample for _, sample in written]
+        glyphs = np.stack([s.glyph_indices for s in samples])
+        return writers.fixed_sequence_records(
+            file_names=[name for name, _ in written],
+            labels=gen.spec.digits,
+            boxes=np.stack([s.boxes for s in samples]),
+            gaps=np.array([s.gaps for s in samples], np.int64).reshape(len(samples), -1),
+            offsets=np.array([s.params["offset_x"] for s in samples], np.int64),
+            pool=gen.spec.pool,
+            glyph_indices=glyphs if index_map is None else index_map[glyphs],
+            indices=np.array([s.index for s in samples], np.int64),
+            seed=self.spec.seed,
+            keys=np.array([s.key for s in samples], np.uint64),
+        )
 
     def _run_npz(self, chunk: Chunk, gen, index_map) -> ChunkResult:
         if gen.vectorised:

@@ -121,7 +121,8 @@ def record_line(record: dict) -> str:
 
 def fixed_sequence_records(
     *,
-    rows: np.ndarray,
+    rows: np.ndarray | None = None,
+    file_names: list[str] | None = None,
     labels: tuple[str, ...],
     boxes: np.ndarray,
     gaps: np.ndarray,
@@ -132,13 +133,15 @@ def fixed_sequence_records(
     seed: int,
     keys: np.ndarray,
 ) -> str:
-    """Records of many images of one fixed sequence (packed output), as manifest text.
+    """Records of many images of one fixed sequence, as manifest text.
+
+    Give ``file_names`` (image files) or ``rows`` (packed output) for the first field.
 
     Equal, line for line, to :func:`record_line` of :func:`manifest_record` for each
     image (a test checks it), but every record has the same shape, so one ``%`` template
     formats it from integer rows — no per-image dict or JSON encoding.
     """
-    count, glyphs = len(rows), len(labels)
+    count, glyphs = len(indices), len(labels)
     if count == 0:
         return ""
 
@@ -148,8 +151,10 @@ def fixed_sequence_records(
     def const(value) -> str:
         return json.dumps(value, ensure_ascii=False).replace("%", "%%")
 
+    first = '{"file_name": %s' if file_names is not None else '{"row": %d'
     template = (
-        '{"row": %d, "label": '
+        first
+        + ', "label": '
         + const("".join(labels))
         + ', "digits": '
         + const(list(labels))
@@ -167,7 +172,6 @@ def fixed_sequence_records(
     )
     table = np.concatenate(
         [
-            rows.reshape(count, 1).astype(np.int64),
             boxes.reshape(count, -1).astype(np.int64),
             gaps.astype(np.int64),
             offsets.reshape(count, 1).astype(np.int64),
@@ -177,7 +181,8 @@ def fixed_sequence_records(
         axis=1,
     ).tolist()
     key_list = keys.tolist()
-    return "".join([template % (*row, key) for row, key in zip(table, key_list)])
+    heads = [json.dumps(name) for name in file_names] if file_names is not None else rows.tolist()
+    return "".join([template % (head, *row, key) for head, row, key in zip(heads, table, key_list)])
 
 
 def csv_line(file_name: str, label: str) -> str:
