@@ -119,3 +119,17 @@ def test_bad_input_is_one_clear_line_exit_2_and_no_file(tmp_path, args, message)
 def test_version(tmp_path):
     result = run_cli("--version", cwd=tmp_path)
     assert result.returncode == 0 and result.stdout.startswith("seqstudio ")
+
+
+def test_app_without_a_display_says_so_instead_of_aborting(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "seqstudio"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "no display" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

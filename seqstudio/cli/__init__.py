@@ -82,7 +82,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(f"{exc.strerror or exc}{where}", 1)
 
 
+def _missing_display() -> bool:
+    """On Linux, whether Qt has no screen to open (it would abort the process)."""
+    import os
+
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def _start_gui() -> int:
+    if _missing_display():
+        return fail(
+            "no display to open the app on (DISPLAY and WAYLAND_DISPLAY are unset); "
+            "run it in a desktop session, or use the commands: seqstudio --help"
+        )
     try:
         from seqstudio.gui.app import run_app
     except ModuleNotFoundError as exc:
