@@ -189,7 +189,12 @@ def _load_augment(name_or_path: str) -> tuple:
         if exc.name and exc.name.startswith("seqstudio.core.augment"):
             raise SpecError("--augment", "augmentation is not available in this build") from None
         raise
-    return load_preset(name_or_path)
+    try:
+        return load_preset(name_or_path)
+    except SpecError as exc:
+        if exc.field != "augment":  # a field inside the file: keep its path there
+            raise
+        raise SpecError("--augment", exc.message) from None
 
 
 _FIELD_TO_OPTION = {
