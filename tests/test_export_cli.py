@@ -111,7 +111,7 @@ def test_unwritable_or_occupied_output_and_mismatched_resume(tmp_path, capsys):
     assert run_cli(["export", "-o", str(out), *BASE, "--count", "5"], capsys)[0] == 0
     before = sorted(os.listdir(out / "train"))
     code, _, err = run_cli(["export", "-o", str(out), *BASE, "--count", "6", "--resume"], capsys)
-    assert code == 2 and "count: 6 now, 5 in dataset.json" in err
+    assert code == 2 and f"--count: 6 given, but {out / 'dataset.json'} records 5" in err
     assert sorted(os.listdir(out / "train")) == before
     code, _, err = run_cli(["export", "-o", str(out), *BASE, "--count", "6", "--overwrite"], capsys)
     assert code == 0 and len(os.listdir(out / "train")) == 6 + 2

@@ -42,10 +42,10 @@ CLI_ARGS = [
 OPTIONS = ExportOptions(splits=parse_splits("train=0.8,val=0.1,test=0.1"), annotations=("yolo",))
 
 
-def cli(out: Path, *extra: str, **kwargs) -> subprocess.Popen:
+def cli(out: Path, *extra: str, options: list[str] = CLI_ARGS, **kwargs) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
-        [sys.executable, "-m", "seqstudio", "export", "-o", str(out), *CLI_ARGS, *extra],
+        [sys.executable, "-m", "seqstudio", "export", "-o", str(out), *options, *extra],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -103,7 +103,7 @@ def test_resume_after_sigkill_at_random_points_is_byte_identical(tmp_path, refer
         kills += kill_when(proc, out / "train", target)
         assert_consistent(out, complete=False)
     assert kills >= 1, "the export finished before it could be killed"
-    proc = cli(out, "--resume", "--workers", "2")
+    proc = cli(out, "--resume", "--workers", "2", options=["-q"])  # settings from dataset.json
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
     assert_consistent(out, complete=True)

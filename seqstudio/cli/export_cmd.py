@@ -24,7 +24,23 @@ _OPTION_OF_FIELD = {
     "workers": "--workers",
     "chunk_size": "--chunk-size",
     "resume": "--resume",
+    "random": "--random-length",
+    "crop": "--crop",
+    "invert": "--invert",
+    "augment": "--augment",
 }
+#: Spec fields set by an option whose ``args`` attribute has another name.
+_DEST_OF_FIELD = {
+    "spacing_min": "spacing",
+    "spacing_max": "spacing",
+    "random": "random_length",
+    "random.min_length": "random_length",
+    "random.max_length": "random_length",
+    "random.labels": "labels",
+    "random.weights": "weights",
+}
+DEFAULT_FORMAT = "png"
+DEFAULT_JPEG_QUALITY = 95
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -61,20 +77,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     out.add_argument(
         "--format",
         choices=("png", "jpg", "npz"),
-        default="png",
         help="png/jpg files (default png), or npz: one array file per split",
     )
     out.add_argument(
-        "--jpeg-quality", type=int, default=95, metavar="Q", help="JPEG quality 1..100 (default 95)"
+        "--jpeg-quality", type=int, metavar="Q", help="JPEG quality 1..100 (default 95)"
     )
     out.add_argument(
         "--annotations",
         metavar="LIST",
-        default="",
         help="also write coco and/or yolo, e.g. coco,yolo",
     )
     out.add_argument(
-        "--masks", action="store_true", help="also write instance masks (PNG in DIR/masks)"
+        "--masks",
+        action="store_true",
+        default=None,
+        help="also write instance masks (PNG in DIR/masks)",
     )
     out.add_argument(
         "--workers", type=int, metavar="N", help="worker processes (default: every core)"
@@ -82,7 +99,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     out.add_argument("--chunk-size", type=int, metavar="N", help=argparse.SUPPRESS)
     mode = out.add_mutually_exclusive_group()
     mode.add_argument(
-        "--resume", action="store_true", help="finish an interrupted export in DIR (same options)"
+        "--resume",
+        action="store_true",
+        help="finish an interrupted export in DIR with the settings its dataset.json records "
+        "(other options may be left out; given ones must match)",
     )
     mode.add_argument(
         "--overwrite", action="store_true", help="replace the seqstudio dataset in DIR"
@@ -93,34 +113,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate everything, export, print a summary; return the exit code."""
-    from seqstudio.core.export import ExportOptions, export_dataset, parse_splits
+    from seqstudio.core.export import ExportError, FolderNotEmptyError, export_dataset
     from seqstudio.core.export.engine import prepare_export
+    from seqstudio.core.export.resume import ResumeConflict, has_dataset_json
 
     try:
-        spec = spec_from_args(args)
-        count = args.count if args.count is not None else (1 if args.sequences else None)
-        if count is None:
-            raise SpecError("count", "is required (the number of images to write)")
-        options = ExportOptions(
-            splits=parse_splits(args.split) if args.split else None,
-            format=args.format,
-            jpeg_quality=args.jpeg_quality,
-            annotations=args.annotations,
-            masks=args.masks,
-            sequences=args.sequences,
-            workers=args.workers,
-            chunk_size=args.chunk_size,
-            resume=args.resume,
-            overwrite=args.overwrite,
-        )
-        job = prepare_export(spec, count, args.output, options)
+        if args.resume and has_dataset_json(args.output):
+            spec, count, options = _recorded_settings(args)
+        else:
+            spec, count, options = _settings_from_args(args)
+        prepare_export(spec, count, args.output, options)  # validates; writes nothing
+    except ResumeConflict as exc:
+        raise SpecError(_conflicting_option(exc.field, args), exc.message) from None
     except SpecError as exc:
         raise SpecError(
             _OPTION_OF_FIELD.get(exc.field) or _option_name(exc.field), exc.message
         ) from None
     except DataError as exc:
         raise DataError(f"--source: {exc}") from None
-    del job  # validated; export_dataset validates again (cheap) and runs
+    except FolderNotEmptyError as exc:
+        raise ExportError(
+            f"{exc.folder} is not empty; use --resume to finish the export there "
+            "or --overwrite to replace it"
+        ) from None
     stop = threading.Event()
     bar = None if args.quiet else _ProgressBar(sys.stderr)
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -133,7 +148,8 @@ def run(args: argparse.Namespace) -> int:
     if result.cancelled:
         print(
             f"seqstudio: cancelled: {result.already_done + result.written:,} of {result.total:,} images are "
-            f"complete in {result.out_dir}; finish with: seqstudio export {_resume_hint()}",
+            f"complete in {result.out_dir}; finish with: "
+            f"seqstudio export -o {shlex.quote(args.output)} --resume",
             file=sys.stderr,
         )
         return EXIT_CANCELLED
@@ -147,11 +163,57 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _resume_hint() -> str:
-    argv = [a for a in sys.argv[1:] if a not in ("--resume", "--overwrite")]
-    if argv and argv[0] == "export":
-        argv = argv[1:]
-    return " ".join(shlex.quote(a) for a in argv) + " --resume"
+def _settings_from_args(args: argparse.Namespace):
+    """``(spec, count, options)`` from the command line alone (a new export)."""
+    from seqstudio.core.export import ExportOptions, parse_splits
+
+    spec = spec_from_args(args)
+    count = args.count if args.count is not None else (1 if args.sequences else None)
+    if count is None:
+        hint = f"; {args.output} has no dataset.json to resume from" if args.resume else ""
+        raise SpecError("count", f"is required (the number of images to write{hint})")
+    options = ExportOptions(
+        splits=parse_splits(args.split) if args.split else None,
+        format=args.format or DEFAULT_FORMAT,
+        jpeg_quality=(args.jpeg_quality if args.jpeg_quality is not None else DEFAULT_JPEG_QUALITY),
+        annotations=args.annotations or (),
+        masks=bool(args.masks),
+        sequences=args.sequences,
+        workers=args.workers,
+        chunk_size=args.chunk_size,
+        resume=args.resume,
+        overwrite=args.overwrite,
+    )
+    return spec, count, options
+
+
+def _recorded_settings(args: argparse.Namespace):
+    """``(spec, count, options)`` from DIR/dataset.json; options given must agree with it."""
+    from seqstudio.core.export import parse_splits, resume_settings
+
+    recorded = resume_settings(args.output)
+    resolved = recorded.with_given(
+        spec=spec_from_args(args, base=recorded.spec),
+        count=args.count,
+        splits=parse_splits(args.split) if args.split else None,
+        format=args.format,
+        jpeg_quality=args.jpeg_quality,
+        annotations=args.annotations,
+        masks=args.masks,
+        sequences=args.sequences,
+        workers=args.workers,
+        chunk_size=args.chunk_size,
+    )
+    return tuple(resolved)
+
+
+def _conflicting_option(field: str, args: argparse.Namespace) -> str:
+    """The option to name for a setting that conflicts with dataset.json."""
+    option = _OPTION_OF_FIELD.get(field) or _option_name(field)
+    dest = _DEST_OF_FIELD.get(field, field)
+    if args.spec and hasattr(args, dest) and getattr(args, dest) is None:
+        return f"--spec {args.spec} ({field})"  # the value came from the spec file
+    return option
 
 
 class _ProgressBar:

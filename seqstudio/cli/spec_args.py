@@ -113,9 +113,12 @@ def _labels(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",")) if "," in text else tuple(text)
 
 
-def spec_from_args(args: argparse.Namespace) -> GenerationSpec:
-    """Build the spec the options describe (validated: raises :class:`SpecError`)."""
-    spec = GenerationSpec.load(args.spec) if args.spec else GenerationSpec()
+def spec_from_args(args: argparse.Namespace, base: GenerationSpec | None = None) -> GenerationSpec:
+    """Build the spec the options describe (validated: raises :class:`SpecError`).
+
+    Options not given keep the value of ``--spec FILE``, else of ``base``, else the default.
+    """
+    spec = GenerationSpec.load(args.spec) if args.spec else (base or GenerationSpec())
     changes: dict[str, Any] = {}
     if args.digits is not None:
         if not args.digits.strip():

@@ -1,11 +1,23 @@
 """Batch export of labelled datasets (no Qt): see :func:`export_dataset`.
 
 The GUI's export dialog and ``seqstudio export`` are thin layers over
-:func:`~seqstudio.core.export.engine.export_dataset`.
+:func:`~seqstudio.core.export.engine.export_dataset`; both finish an interrupted export
+with the settings :func:`~seqstudio.core.export.resume.resume_settings` reads back.
 """
 
 from seqstudio.core.export.engine import ExportResult, export_dataset
-from seqstudio.core.export.errors import ExportError
+from seqstudio.core.export.errors import ExportError, FolderNotEmptyError
 from seqstudio.core.export.options import ExportOptions, parse_splits
+from seqstudio.core.export.resume import ResumeConflict, ResumeSettings, resume_settings
 
-__all__ = ["ExportError", "ExportOptions", "ExportResult", "export_dataset", "parse_splits"]
+__all__ = [
+    "ExportError",
+    "ExportOptions",
+    "ExportResult",
+    "FolderNotEmptyError",
+    "ResumeConflict",
+    "ResumeSettings",
+    "export_dataset",
+    "parse_splits",
+    "resume_settings",
+]

@@ -21,7 +21,7 @@ import numpy as np
 
 from seqstudio.core.errors import SpecError
 from seqstudio.core.export import writers
-from seqstudio.core.export.errors import ExportError
+from seqstudio.core.export.errors import ExportError, FolderNotEmptyError
 from seqstudio.core.export.manifest import (
     DATASET_JSON,
     first_difference,
@@ -31,7 +31,7 @@ from seqstudio.core.export.manifest import (
     write_dataset_json,
 )
 from seqstudio.core.export.options import MAX_COUNT, ExportOptions
-from seqstudio.core.export.sources import SequenceLine, read_sequences
+from seqstudio.core.export.sources import SequenceLine, lines_from_records, read_sequences
 from seqstudio.core.export.splits import ExportPlan, build_plan, split_source
 from seqstudio.core.export.worker import Chunk, ChunkResult, WorkerConfig, WorkerState, spec_for
 from seqstudio.core.progress import CancelCheck, ProgressCallback, ProgressTracker
@@ -163,7 +163,10 @@ def prepare_export(
             raise SpecError(
                 "sequences", "a sequences file cannot be combined with random sequences"
             )
-        lines = read_sequences(options.sequences, int(count))
+        if isinstance(options.sequences, (str, Path)):
+            lines = read_sequences(options.sequences, int(count))
+        else:
+            lines = lines_from_records(options.sequences)
     else:
         lines = [SequenceLine(None, int(count), 0)]
     plan = build_plan(lines, options.splits, default_split=spec.pool)
@@ -303,8 +306,9 @@ def _check_folder(job: _Job) -> None:
                     f"{out} is not empty and holds no {DATASET_JSON}; refusing to overwrite it"
                 )
         else:
-            raise ExportError(
-                f"{out} is not empty; use resume to finish the export there or overwrite to replace it"
+            raise FolderNotEmptyError(
+                out,
+                f"{out} is not empty; use resume to finish the export there or overwrite to replace it",
             )
     need = remaining * job.bytes_per_image * SPACE_MARGIN[1] + SPACE_MARGIN[0]
     free = shutil.disk_usage(existing).free

@@ -34,9 +34,10 @@ class ExportOptions:
         Any of ``"coco"``, ``"yolo"`` (image formats only).
     masks : bool
         Also write each image's instance mask as a PNG (or a ``masks`` array with npz).
-    sequences : str or Path, optional
+    sequences : str or Path or tuple of (str, int), optional
         A text/CSV file of sequences, one per line, each optionally followed by a count
-        (``14543,20``); lines without a count get ``count`` images.
+        (``14543,20``); lines without a count get ``count`` images. Or the lines
+        themselves as ``(sequence, count)`` pairs, as ``dataset.json`` records them.
     workers : int, optional
         Worker processes; ``None`` uses every core. ``1`` works in the calling process.
     chunk_size : int, optional
@@ -52,7 +53,7 @@ class ExportOptions:
     jpeg_quality: int = 95
     annotations: tuple[str, ...] = ()
     masks: bool = False
-    sequences: str | Path | None = None
+    sequences: str | Path | tuple[tuple[str, int], ...] | None = None
     workers: int | None = None
     chunk_size: int | None = None
     resume: bool = False
@@ -79,6 +80,11 @@ class ExportOptions:
                 f"{','.join(annotations)} needs image files; it cannot be used with format npz",
             )
         object.__setattr__(self, "annotations", tuple(a for a in ANNOTATIONS if a in annotations))
+        if self.sequences is not None and not isinstance(self.sequences, (str, Path)):
+            from seqstudio.core.export.sources import lines_from_records
+
+            lines = lines_from_records(self.sequences)
+            object.__setattr__(self, "sequences", tuple((ln.text, ln.count) for ln in lines))
         if not isinstance(self.masks, bool):
             raise SpecError("masks", f"{self.masks!r} is not true or false")
         if self.workers is not None:

@@ -102,6 +102,39 @@ def read_sequences(path: str | Path, default_count: int) -> list[SequenceLine]:
     return lines
 
 
+def lines_from_records(records) -> list[SequenceLine]:
+    """Sequence lines from ``(text, count)`` pairs, as ``dataset.json`` records them.
+
+    Parameters
+    ----------
+    records : sequence of (str, int)
+        Each line's sequence text (as :attr:`SequenceLine.text` gives it) and its count.
+
+    Raises
+    ------
+    SpecError
+        On a malformed pair, an empty sequence or a count outside 1 to ``MAX_LINE_COUNT``.
+    """
+    lines: list[SequenceLine] = []
+    for number, record in enumerate(records, start=1):
+        if (
+            not isinstance(record, (list, tuple))
+            or len(record) != 2
+            or not isinstance(record[0], str)
+        ):
+            raise SpecError("sequences", f"entry {number}: {record!r} is not [sequence, count]")
+        text, count = record
+        if isinstance(count, bool) or not isinstance(count, int):
+            raise SpecError("sequences", f"entry {number}: count {count!r} is not a whole number")
+        entry = _parse_row([text.strip(), str(count)], count)
+        if isinstance(entry, str):
+            raise SpecError("sequences", f"entry {number}: {entry}")
+        lines.append(SequenceLine(entry[0], entry[1], 0))
+    if not lines:
+        raise SpecError("sequences", "holds no sequences")
+    return lines
+
+
 def _parse_row(fields: list[str], default_count: int) -> tuple[tuple[str, ...], int] | str:
     sequence = fields[0]
     if not sequence:
