@@ -15,7 +15,6 @@ has rendered from it (the model's last good spec uses it).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +47,7 @@ from seqstudio.core.progress import Progress, format_duration
 from seqstudio.core.spec import GenerationSpec
 from seqstudio.gui.model import GeneratorModel
 from seqstudio.gui.panels.base import ERROR_STYLE
-from seqstudio.gui.py_thread import PyThread
+from seqstudio.gui.py_thread import CancellableJob, CurrentJob
 from seqstudio.gui.settings import AppSettings
 from seqstudio.gui.tasks import TaskRunner
 
@@ -98,40 +97,6 @@ def describe_progress(progress: Progress) -> str:
     if progress.eta is not None:
         parts.append(f"{format_duration(progress.eta)} left")
     return "Downloading MNIST: " + ", ".join(parts)
-
-
-class _DownloadThread(PyThread):
-    progressed = Signal(object)
-    statusText = Signal(str)
-    succeeded = Signal(str)
-    cancelled = Signal(str)
-    failed = Signal(str)
-
-    def __init__(self, options: DownloadOptions) -> None:
-        super().__init__("seqstudio-download")
-        self.options = options
-        self.cancel_event = threading.Event()
-
-    def run(self) -> None:  # noqa: D102
-        opts = self.options
-        try:
-            folder = download_mnist(
-                opts.dest,
-                mirrors=opts.mirrors,
-                progress=self.progressed.emit,
-                cancel=self.cancel_event.is_set,
-                timeout=opts.timeout,
-                manifest=opts.manifest,
-                status=self.statusText.emit,
-            )
-        except DownloadCancelled as exc:
-            self.cancelled.emit(str(exc))
-        except SeqstudioError as exc:  # DownloadError, DataError: shown inline
-            self.failed.emit(str(exc))
-        except Exception as exc:  # never raised into Qt
-            self.failed.emit(f"download failed: {type(exc).__name__}: {exc}")
-        else:
-            self.succeeded.emit(str(folder))
 
 
 class DataStatus(QWidget):
@@ -229,7 +194,7 @@ class DataActions(QObject):
         self.tasks = tasks
         self.choose_directory = choose_directory or self._directory_dialog
         self.options = options if options is not None else DownloadOptions()
-        self._thread: _DownloadThread | None = None
+        self._job = CurrentJob(self)
         self._checked_source = "bundled"
         self.last_status = ""
 
@@ -257,35 +222,49 @@ class DataActions(QObject):
     # ------------------------------------------------------------------ download
     def start_download(self) -> bool:
         """Start the download on a worker thread; ``False`` if one is already running."""
-        if self._thread is not None:
+        if self._job.is_running():
             return False
-        thread = _DownloadThread(self.options)
-        queued = Qt.ConnectionType.QueuedConnection
-        thread.progressed.connect(self._on_progress, queued)
-        thread.statusText.connect(self._on_status_text, queued)
-        thread.succeeded.connect(self._on_download_succeeded, queued)
-        thread.cancelled.connect(self._on_download_cancelled, queued)
-        thread.failed.connect(self._on_download_failed, queued)
-        self._thread = thread
+        opts = self.options
+
+        def work(report, cancel) -> str:  # status lines and Progress both go to report
+            folder = download_mnist(
+                opts.dest,
+                mirrors=opts.mirrors,
+                progress=report,
+                cancel=cancel,
+                timeout=opts.timeout,
+                manifest=opts.manifest,
+                status=report,
+            )
+            return str(folder)
+
         self.download_action.setEnabled(False)
         self.status.cancel_button.setEnabled(True)
         self.status.show_progress("Downloading MNIST: connecting…", None)
-        thread.start()
+        self._job.start(
+            CancellableJob("seqstudio-download", work),
+            progressed=self._on_report,
+            succeeded=self._on_download_succeeded,
+            failed=self._on_download_failed,
+        )
         return True
 
     def cancel_download(self) -> None:
         """Ask a running download to stop (the partial file is kept; a retry resumes it)."""
-        if self._thread is not None:
-            self._thread.cancel_event.set()
+        if self._job.is_running():
+            self._job.cancel()
             self.status.cancel_button.setEnabled(False)
             self.status.show_progress("Cancelling the download…", None)
 
     def is_running(self) -> bool:
         """Whether a download thread is alive or its outcome is not delivered yet."""
-        return self._thread is not None
+        return self._job.is_running()
 
-    def _on_progress(self, progress: Progress) -> None:
-        if self._thread is None or self._thread.cancel_event.is_set():
+    def _on_report(self, progress: Progress | str) -> None:
+        if isinstance(progress, str):  # a status line (which mirror, resuming, verifying)
+            self.last_status = progress
+            return
+        if self._job.is_cancelled():
             return
         fraction = progress.fraction if progress.total > 0 else None
         self.status.show_progress(describe_progress(progress), fraction)
@@ -293,38 +272,28 @@ class DataActions(QObject):
             self.status.message.setToolTip(self.last_status)
         self.downloadProgress.emit(progress)
 
-    def _on_status_text(self, text: str) -> None:
-        if self._thread is not None:
-            self.last_status = text
-
-    def _end_thread(self) -> bool:
-        """Join the finished thread; ``False`` if the outcome is stale (after shutdown)."""
-        thread = self._thread
-        if thread is None:
-            return False
-        thread.wait()
-        self._thread = None
+    def _end_job(self) -> None:
+        self._job.finish()
         self.download_action.setEnabled(True)
-        return True
 
     def _on_download_succeeded(self, folder: str) -> None:
-        if not self._end_thread():
-            return
+        self._end_job()
         source = f"idx:{folder}"
         self._checked_source = source  # downloaded, not imported: nothing to remember
         self.model.set_values(source=source)
         self.status.show_message(f"Full MNIST downloaded to {folder}; it is now the source")
         self.downloadFinished.emit("done")
 
-    def _on_download_cancelled(self, message: str) -> None:
-        if not self._end_thread():
+    def _on_download_failed(self, exc: Exception) -> None:
+        self._end_job()
+        if isinstance(exc, DownloadCancelled):
+            self.status.show_message(f"Download cancelled ({exc}); run it again to resume")
+            self.downloadFinished.emit("cancelled")
             return
-        self.status.show_message(f"Download cancelled ({message}); run it again to resume")
-        self.downloadFinished.emit("cancelled")
-
-    def _on_download_failed(self, message: str) -> None:
-        if not self._end_thread():
-            return
+        if isinstance(exc, SeqstudioError):  # DownloadError, DataError: shown inline
+            message = str(exc)
+        else:
+            message = f"download failed: {type(exc).__name__}: {exc}"
         self.status.show_message(f"Download failed: {message}", error=True)
         self.downloadFinished.emit("failed")
 
@@ -380,12 +349,7 @@ class DataActions(QObject):
     # ------------------------------------------------------------------ shutdown
     def shutdown(self) -> None:
         """Cancel a running download and wait for its thread (bounded by the timeout)."""
-        thread = self._thread
-        if thread is None:
-            return
-        thread.cancel_event.set()
-        thread.wait()
-        self._thread = None  # queued outcomes that still arrive are ignored
+        self._job.shutdown()  # queued outcomes that still arrive are ignored
 
 
 def _remember_idx_folder(folder: str) -> SourceInfo | None:

@@ -14,18 +14,17 @@ engine runs first) and estimates its disk size and time; the dialog runs it on a
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 
 from seqstudio.core.errors import SeqstudioError, SpecError
 from seqstudio.core.export import ExportOptions, ExportResult, export_dataset
 from seqstudio.core.progress import Progress
 from seqstudio.core.spec import GenerationSpec
-from seqstudio.gui.py_thread import PyThread
+from seqstudio.gui.py_thread import CancellableJob, CurrentJob
 
 #: Files per second a folder-of-images export can write here (filesystem bound; see
 #: ENVIRONMENT.md), used to cap the time estimate.
@@ -127,33 +126,6 @@ def failure_of(exc: BaseException) -> ExportFailure:
     return ExportFailure("export", f"{type(exc).__name__}: {exc}")
 
 
-class _ExportThread(PyThread):
-    progressed = Signal(object)
-    succeeded = Signal(object)
-    failed = Signal(object)
-
-    def __init__(self, request: ExportRequest) -> None:
-        super().__init__("seqstudio-export")
-        self.request = request
-        self.cancel_event = threading.Event()
-
-    def run(self) -> None:  # noqa: D102
-        req = self.request
-        try:
-            result = export_dataset(
-                req.spec,
-                req.count,
-                req.out_dir,
-                req.options,
-                progress=self.progressed.emit,
-                cancel=self.cancel_event.is_set,
-            )
-        except Exception as exc:  # reported inline by the dialog, never raised into Qt
-            self.failed.emit(failure_of(exc))
-        else:
-            self.succeeded.emit(result)
-
-
 class ExportRunner(QObject):
     """Runs one export at a time off the GUI thread and relays what happens.
 
@@ -176,7 +148,7 @@ class ExportRunner(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._thread: _ExportThread | None = None
+        self._job = CurrentJob(self)
         self.last_request: ExportRequest | None = None
         self.last_progress: Progress | None = None
 
@@ -184,68 +156,55 @@ class ExportRunner(QObject):
         """Start ``request``; return ``False`` if an export is already running."""
         if self.is_running():
             return False
-        thread = _ExportThread(request)
-        queued = Qt.ConnectionType.QueuedConnection
-        thread.progressed.connect(self._on_progress, queued)
-        thread.succeeded.connect(self._on_succeeded, queued)
-        thread.failed.connect(self._on_failed, queued)
-        self._thread = thread
+
+        def work(progress, cancel) -> ExportResult:
+            return export_dataset(
+                request.spec,
+                request.count,
+                request.out_dir,
+                request.options,
+                progress=progress,
+                cancel=cancel,
+            )
+
         self.last_request = request
         self.last_progress = None
-        thread.start()
+        job = CancellableJob("seqstudio-export", work)
+        self._job.start(
+            job, progressed=self._on_progress, succeeded=self._on_succeeded, failed=self._on_failed
+        )
         self.started.emit(request)
         return True
 
     def cancel(self) -> None:
         """Ask the running export to stop (it stops within a second, consistent)."""
-        if self._thread is not None:
-            self._thread.cancel_event.set()
+        self._job.cancel()
 
     def is_running(self) -> bool:
         """Whether an export thread is alive or its result is not delivered yet."""
-        return self._thread is not None
+        return self._job.is_running()
 
     def wait(self, timeout_ms: int | None = None) -> bool:
         """Block until the export thread ends (used only when the window closes)."""
-        if self._thread is None:
-            return True
-        return self._thread.wait() if timeout_ms is None else self._thread.wait(timeout_ms)
+        return self._job.wait(timeout_ms)
 
     def shutdown(self) -> None:
         """Cancel any export and wait for its thread; pending signals are dropped."""
-        thread = self._thread
-        if thread is None:
-            return
-        thread.cancel_event.set()
-        thread.wait()
-        for signal in (thread.progressed, thread.succeeded, thread.failed):
-            signal.disconnect()
-        self._thread = None
+        self._job.shutdown()
 
     # ------------------------------------------------------------------ relays (GUI thread)
-    def _finish_thread(self) -> None:
-        if self._thread is not None:
-            self._thread.wait()
-            self._thread.deleteLater()
-            self._thread = None
-
     def _on_progress(self, progress: Progress) -> None:
-        if self._thread is None:
-            return
         self.last_progress = progress
         self.progressed.emit(progress)
 
     def _on_succeeded(self, result: ExportResult) -> None:
-        if self._thread is None:
-            return
-        self._finish_thread()
+        self._job.finish()
         self.finished.emit(result)
 
-    def _on_failed(self, failure: ExportFailure) -> None:
-        if self._thread is None:
-            return
-        self._finish_thread()
-        self.failed.emit(failure)
+    def _on_failed(self, exc: Exception) -> None:
+        # reported inline by the dialog, never raised into Qt
+        self._job.finish()
+        self.failed.emit(failure_of(exc))
 
 
 def folder_state(path: str) -> str:

@@ -8,60 +8,38 @@ relayed through queued signals of :class:`StatsRunner`, a GUI-thread object.
 
 from __future__ import annotations
 
-import threading
-
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 
 from seqstudio.core.stats import StatsCancelledError, compute_dataset_stats
 from seqstudio.gui.inspector.dataset_checks import check_dataset, index_folder
-from seqstudio.gui.py_thread import PyThread
+from seqstudio.gui.py_thread import CancellableJob, CurrentJob
 
 
-class _StatsThread(PyThread):
-    progressed = Signal(object)
-    partial = Signal(object)
-    finished_stats = Signal(object)
-    checked = Signal(object)
-    cancelled = Signal(object)
-    failed = Signal(str)
+def _scan(root: str, workers: int | None, interval: float, report, cancel) -> object:
+    """Worker thread: statistics, then the checks.
 
-    def __init__(self, root: str, workers: int | None, partial_interval: float) -> None:
-        super().__init__("seqstudio-stats")
-        self.root = root
-        self.workers = workers
-        self.partial_interval = partial_interval
-        self.cancel_event = threading.Event()
-
-    def run(self) -> None:  # noqa: D102
-        stop = self.cancel_event.is_set
-        try:
-            stats = compute_dataset_stats(
-                self.root,
-                workers=self.workers,
-                progress=self.progressed.emit,
-                cancel=stop,
-                on_partial=self.partial.emit,
-                partial_interval=self.partial_interval,
-            )
-        except StatsCancelledError as exc:
-            self.cancelled.emit(exc.partial)
-            return
-        except Exception as exc:  # shown inline by the panel
-            self.failed.emit(str(exc))
-            return
-        self.finished_stats.emit(stats)
-        if stop():
-            self.cancelled.emit(stats)  # the checks were cancelled
-            return
-        try:
-            checks = check_dataset(index_folder(self.root, stop))
-        except Exception as exc:  # noqa: BLE001 - the statistics stand; report the checks' failure
-            self.failed.emit(f"dataset checks failed: {exc}")
-            return
-        if stop():
-            self.cancelled.emit(stats)
-        else:
-            self.checked.emit(checks)
+    Reports ``(signal name, value)`` pairs (``progressed``, ``partial``, ``finished``);
+    returns the checks; raises :class:`StatsCancelledError` when cancelled (also after
+    the statistics, with the complete statistics).
+    """
+    stats = compute_dataset_stats(
+        root,
+        workers=workers,
+        progress=lambda value: report(("progressed", value)),
+        cancel=cancel,
+        on_partial=lambda value: report(("partial", value)),
+        partial_interval=interval,
+    )
+    report(("finished", stats))
+    if cancel():
+        raise StatsCancelledError(stats)  # the checks were cancelled
+    try:
+        checks = check_dataset(index_folder(root, cancel))
+    except Exception as exc:  # the statistics stand; report the checks' failure
+        raise RuntimeError(f"dataset checks failed: {exc}") from exc
+    if cancel():
+        raise StatsCancelledError(stats)
+    return checks
 
 
 class StatsRunner(QObject):
@@ -97,71 +75,45 @@ class StatsRunner(QObject):
         super().__init__(parent)
         self.workers = workers
         self.partial_interval = 0.5
-        self._thread: _StatsThread | None = None
+        self._job = CurrentJob(self)
 
     def start(self, root: str) -> None:
         """Scan ``root`` (any running scan is cancelled and awaited first)."""
-        self.shutdown()
-        thread = _StatsThread(root, self.workers, self.partial_interval)
-        queued = Qt.ConnectionType.QueuedConnection
-        thread.progressed.connect(self._on_progressed, queued)
-        thread.partial.connect(self._on_partial, queued)
-        thread.finished_stats.connect(self._on_finished, queued)
-        thread.checked.connect(self._on_checked, queued)
-        thread.cancelled.connect(self._on_cancelled, queued)
-        thread.failed.connect(self._on_failed, queued)
-        thread.ended.connect(self._on_thread_finished, queued)
-        self._thread = thread
-        thread.start()
+        workers, interval = self.workers, self.partial_interval
+        job = CancellableJob(
+            "seqstudio-stats", lambda report, cancel: _scan(root, workers, interval, report, cancel)
+        )
+        self._job.start(
+            job,
+            progressed=self._on_report,
+            succeeded=self.checked.emit,
+            failed=self._on_failed,
+            ended=self._on_ended,
+        )
 
-    # Relays: bound methods of this GUI-thread object, so queued calls run in the GUI thread.
-    def _on_progressed(self, value) -> None:
-        if self._thread is not None:
-            self.progressed.emit(value)
+    # Relayed callbacks (GUI thread).
+    def _on_report(self, item: tuple[str, object]) -> None:
+        name, value = item
+        getattr(self, name).emit(value)
 
-    def _on_partial(self, value) -> None:
-        if self._thread is not None:
-            self.partial.emit(value)
+    def _on_failed(self, exc: Exception) -> None:
+        if isinstance(exc, StatsCancelledError):
+            self.cancelled.emit(exc.partial)
+        else:
+            self.failed.emit(str(exc))
 
-    def _on_finished(self, value) -> None:
-        if self._thread is not None:
-            self.finished.emit(value)
-
-    def _on_checked(self, value) -> None:
-        if self._thread is not None:
-            self.checked.emit(value)
-
-    def _on_cancelled(self, value) -> None:
-        if self._thread is not None:
-            self.cancelled.emit(value)
-
-    def _on_failed(self, text: str) -> None:
-        if self._thread is not None:
-            self.failed.emit(text)
-
-    def _on_thread_finished(self) -> None:
-        thread = self._thread
-        if thread is not None:
-            thread.wait()
-            self._thread = None
-            thread.deleteLater()
-            self.done.emit()
+    def _on_ended(self) -> None:
+        self._job.finish()
+        self.done.emit()
 
     def cancel(self) -> None:
         """Ask the scan to stop (between chunks of files)."""
-        if self._thread is not None:
-            self._thread.cancel_event.set()
+        self._job.cancel()
 
     def is_running(self) -> bool:
         """Whether a scan has not ended yet."""
-        return self._thread is not None
+        return self._job.is_running()
 
     def shutdown(self) -> None:
         """Cancel and await the scan; its pending results are dropped."""
-        thread = self._thread
-        if thread is None:
-            return
-        self._thread = None
-        thread.cancel_event.set()
-        thread.wait()
-        thread.deleteLater()
+        self._job.shutdown()
