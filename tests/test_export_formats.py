@@ -245,65 +245,42 @@ def test_fast_record_lines_equal_json(exported):
     assert record_line(odd) == json.dumps(odd, ensure_ascii=False) + "\n"
 
 
-def test_packed_records_from_the_template_equal_the_generic_records():
-    """The vectorised npz manifest text is byte-identical to per-sample JSON records."""
+def test_template_records_equal_the_generic_records():
+    """Template-formatted manifest text is byte-identical to per-sample JSON records."""
     from seqstudio.core import rng
     from seqstudio.core.export import writers
     from seqstudio.core.generator import SequenceGenerator
     from seqstudio.core.spec import GenerationSpec
 
+    names = [f"{5 + k:06d}.png" for k in range(30)]
     for spec in (GenerationSpec(), GenerationSpec(digits="7", spacing_scope="edges", seed=2**62)):
         gen = SequenceGenerator(spec)
         batch = gen.batch(5, 30)
-        keys = rng.image_keys(spec.seed, np.arange(5, 35))
-        text = writers.fixed_sequence_records(
-            rows=np.arange(30),
-            labels=spec.digits,
-            boxes=np.stack(batch.boxes),
-            gaps=np.array(batch.gaps).reshape(30, -1),
-            offsets=np.array([p["offset_x"] for p in batch.params]),
-            pool=spec.pool,
-            glyph_indices=np.stack(batch.glyph_indices),
-            indices=np.arange(5, 35),
-            seed=spec.seed,
-            keys=keys,
-        )
-        expected = "".join(
-            writers.record_line(
-                writers.manifest_record(
-                    gen.generate(5 + k),
-                    file_name=None,
-                    row=k,
-                    glyph_indices=gen.generate(5 + k).glyph_indices,
-                    seed=spec.seed,
-                )
+        samples = [gen.generate(5 + k) for k in range(30)]
+        # Packed output heads each record with its row, image files with their file name.
+        for heads in ({"rows": np.arange(30)}, {"file_names": names}):
+            text = writers.fixed_sequence_records(
+                **heads,
+                labels=spec.digits,
+                boxes=np.stack(batch.boxes),
+                gaps=np.array(batch.gaps).reshape(30, -1),
+                offsets=np.array([p["offset_x"] for p in batch.params]),
+                pool=spec.pool,
+                glyph_indices=np.stack(batch.glyph_indices),
+                indices=np.arange(5, 35),
+                seed=spec.seed,
+                keys=rng.image_keys(spec.seed, np.arange(5, 35)),
             )
-            for k in range(30)
-        )
-        assert text == expected
-        names = [f"{5 + k:06d}.png" for k in range(30)]
-        text = writers.fixed_sequence_records(
-            file_names=names,
-            labels=spec.digits,
-            boxes=np.stack(batch.boxes),
-            gaps=np.array(batch.gaps).reshape(30, -1),
-            offsets=np.array([p["offset_x"] for p in batch.params]),
-            pool=spec.pool,
-            glyph_indices=np.stack(batch.glyph_indices),
-            indices=np.arange(5, 35),
-            seed=spec.seed,
-            keys=keys,
-        )
-        expected = "".join(
-            writers.record_line(
-                writers.manifest_record(
-                    gen.generate(5 + k),
-                    file_name=names[k],
-                    row=None,
-                    glyph_indices=gen.generate(5 + k).glyph_indices,
-                    seed=spec.seed,
+            expected = "".join(
+                writers.record_line(
+                    writers.manifest_record(
+                        sample,
+                        file_name=names[k] if "file_names" in heads else None,
+                        row=k if "rows" in heads else None,
+                        glyph_indices=sample.glyph_indices,
+                        seed=spec.seed,
+                    )
                 )
+                for k, sample in enumerate(samples)
             )
-            for k in range(30)
-        )
-        assert text == expected
+            assert text == expected
