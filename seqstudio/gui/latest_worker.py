@@ -18,6 +18,47 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal
 from seqstudio.gui.threads import register
 
 
+class LatestMailbox:
+    """Hand the newest request to one worker thread; a newer one replaces a waiting one.
+
+    The worker loops on :meth:`take` (``None`` means stop) and may poll
+    :meth:`superseded` between steps to drop work that a newer request made stale.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._request: Any = None
+        self._stopping = False
+
+    def put(self, request: Any) -> None:
+        """Replace any waiting request with ``request`` and wake the worker."""
+        with self._condition:
+            self._request = request
+            self._condition.notify()
+
+    def stop(self) -> None:
+        """Drop any waiting request and make :meth:`take` return ``None``."""
+        with self._condition:
+            self._stopping = True
+            self._request = None
+            self._condition.notify()
+
+    def take(self) -> Any:
+        """Block until a request (returned) or a stop (``None``)."""
+        with self._condition:
+            while self._request is None and not self._stopping:
+                self._condition.wait()
+            if self._stopping:
+                return None
+            request, self._request = self._request, None
+            return request
+
+    def superseded(self) -> bool:
+        """Whether a newer request (or a stop) is waiting."""
+        with self._condition:
+            return self._stopping or self._request is not None
+
+
 class _Thread(QThread):
     done = Signal(int, bool, object)
 
@@ -25,29 +66,17 @@ class _Thread(QThread):
         super().__init__()
         register(self)
         self.setObjectName(name)
-        self._condition = threading.Condition()
-        self._request: tuple[int, Callable[[], Any]] | None = None
-        self._stopping = False
+        self.mailbox = LatestMailbox()
 
     def submit(self, request_id: int, function: Callable[[], Any]) -> None:
-        with self._condition:
-            self._request = (request_id, function)
-            self._condition.notify()
+        self.mailbox.put((request_id, function))
 
     def stop(self) -> None:
-        with self._condition:
-            self._stopping = True
-            self._request = None
-            self._condition.notify()
+        self.mailbox.stop()
 
     def run(self) -> None:  # noqa: D102 - QThread API
-        while True:
-            with self._condition:
-                while self._request is None and not self._stopping:
-                    self._condition.wait()
-                if self._stopping:
-                    return
-                (request_id, function), self._request = self._request, None
+        while (request := self.mailbox.take()) is not None:
+            request_id, function = request
             try:
                 value = function()
             except Exception as exc:  # delivered to the GUI thread as a failure

@@ -10,7 +10,6 @@ thread through queued signals; the GUI thread never runs numpy or file work.
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +21,7 @@ from PySide6.QtGui import QImage
 from seqstudio.core.errors import DataError, SpecError
 from seqstudio.core.spec import GenerationSpec
 from seqstudio.gui.imaging import gray_to_qimage
+from seqstudio.gui.latest_worker import LatestMailbox
 from seqstudio.gui.threads import register
 
 
@@ -99,35 +99,21 @@ class PreviewWorker(QThread):
         super().__init__(parent)
         register(self)
         self.setObjectName("seqstudio-preview")
-        self._condition = threading.Condition()
-        self._request: PreviewRequest | None = None
-        self._stopping = False
+        self._mailbox = LatestMailbox()
 
     def submit(self, request: PreviewRequest) -> None:
         """Replace any waiting request with ``request`` and wake the thread."""
-        with self._condition:
-            self._request = request
-            self._condition.notify()
+        self._mailbox.put(request)
 
     def stop(self) -> None:
         """Ask the thread to finish after its current step; :meth:`wait` for it."""
-        with self._condition:
-            self._stopping = True
-            self._request = None
-            self._condition.notify()
+        self._mailbox.stop()
 
     def _superseded(self) -> bool:
-        with self._condition:
-            return self._stopping or self._request is not None
+        return self._mailbox.superseded()
 
     def run(self) -> None:  # noqa: D102 - QThread API
-        while True:
-            with self._condition:
-                while self._request is None and not self._stopping:
-                    self._condition.wait()
-                if self._stopping:
-                    return
-                request, self._request = self._request, None
+        while (request := self._mailbox.take()) is not None:
             self._render(request)
 
     def _render(self, request: PreviewRequest) -> None:
