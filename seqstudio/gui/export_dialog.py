@@ -6,11 +6,14 @@ source, seed and output options. Every edit is validated at once; the folder che
 the size/time estimate run on a worker thread (:func:`~seqstudio.gui.export_runner.check_export`)
 and problems appear inline, never in a modal box. The export itself runs through
 :class:`~seqstudio.gui.export_runner.ExportRunner`, so the GUI thread only receives
-progress.
+progress. Resuming an unfinished export (the "resume" choice or the Resume button) uses
+the spec, count and options its ``dataset.json`` records, read on a worker, and says so
+inline, with any differences from the current settings.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -41,12 +44,14 @@ from seqstudio.core.export.options import MAX_WORKERS
 from seqstudio.core.progress import Progress, format_duration
 from seqstudio.core.spec import GenerationSpec, RandomSequences
 from seqstudio.gui.export_runner import (
+    ExportCheck,
     ExportEstimate,
     ExportFailure,
     ExportRequest,
     ExportRunner,
-    check_export,
+    RecordedExport,
     failure_of,
+    plan_export,
 )
 from seqstudio.gui.latest_worker import LatestWorker
 from seqstudio.gui.model import GeneratorModel
@@ -136,6 +141,7 @@ class ExportDialog(QDialog):
         self._request: ExportRequest | None = None
         self._checked: ExportRequest | None = None
         self._estimate: ExportEstimate | None = None
+        self._planned: ExportCheck | None = None
         self._result: ExportResult | None = None
         self._resumable: ExportRequest | None = None
         self._check_timer = QTimer(self)
@@ -246,6 +252,9 @@ class ExportDialog(QDialog):
 
         self.estimate_label = QLabel("checking…")
         self.estimate_label.setWordWrap(True)
+        self.resume_label = QLabel()
+        self.resume_label.setWordWrap(True)
+        self.resume_label.setVisible(False)
         self.problem_label = QLabel()
         self.problem_label.setWordWrap(True)
         self.problem_label.setStyleSheet(ERROR_STYLE)
@@ -276,6 +285,7 @@ class ExportDialog(QDialog):
         layout.addWidget(what)
         layout.addWidget(out)
         layout.addWidget(self.estimate_label)
+        layout.addWidget(self.resume_label)
         layout.addWidget(self.problem_label)
         layout.addWidget(self.progress_bar)
         layout.addWidget(self.progress_label)
@@ -306,6 +316,7 @@ class ExportDialog(QDialog):
         self.runner.progressed.connect(self._on_progress)
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
+        self.runner.resolved.connect(self._show_recorded)
         self.model.specChanged.connect(self._on_edited)
         self.model.problemsChanged.connect(self._on_edited)
 
@@ -402,6 +413,8 @@ class ExportDialog(QDialog):
             return
         self._checked = None
         self._estimate = None
+        self._planned = None
+        self._show_recorded(None)
         try:
             self._request = self.build_request()
         except SpecError as exc:
@@ -417,14 +430,17 @@ class ExportDialog(QDialog):
     def _run_check(self) -> None:
         request = self._request
         if request is not None and not self.runner.is_running():
-            self.checker.submit(lambda: (request, check_export(request)))
+            self.checker.submit(lambda: (request, plan_export(request)))
 
     def _on_checked(self, value) -> None:
-        request, estimate = value
+        request, planned = value
         if request != self._request or self.runner.is_running():
             return
+        estimate = planned.estimate
         self._checked = request
+        self._planned = planned
         self._estimate = estimate
+        self._show_recorded(planned.recorded)
         self._show_problem("")
         resumed = ""
         if estimate.remaining < estimate.total:
@@ -444,6 +460,22 @@ class ExportDialog(QDialog):
         self.estimate_label.setText("")
         self._show_problem(f"{failure.field}: {failure.message}")
         self._update_buttons()
+
+    def _show_recorded(self, recorded: RecordedExport | None) -> None:
+        """Say inline which recorded settings a resume uses (and how they differ)."""
+        if recorded is None:
+            self.resume_label.setText("")
+            self.resume_label.setVisible(False)
+            return
+        text = f"Resuming with the settings recorded in dataset.json: {recorded.describe()}."
+        if recorded.differences:
+            text += (
+                " They differ from the current settings ("
+                + "; ".join(recorded.differences)
+                + "); the recorded ones are used."
+            )
+        self.resume_label.setText(text)
+        self.resume_label.setVisible(True)
 
     def _show_problem(self, text: str) -> None:
         self.problem_label.setText(text)
@@ -508,18 +540,29 @@ class ExportDialog(QDialog):
     # ------------------------------------------------------------------ running
     def start_export(self) -> bool:
         """Start the checked export; return whether it started."""
-        if not self.is_ready() or self._checked is None:
+        if not self.is_ready() or self._checked is None or self._planned is None:
             return False
-        return self._start(self._checked)
+        return self._start(self._planned.request)
 
     def resume_export(self) -> bool:
-        """Finish the last cancelled or interrupted export in its folder."""
+        """Finish the last cancelled or interrupted export in its folder.
+
+        The worker reads the folder's ``dataset.json`` first: an unfinished export is
+        finished with the settings it records (and the dialog's workers), whatever the
+        preview shows now; the dialog says so inline.
+        """
         if self._resumable is None or self.runner.is_running():
             return False
-        return self._start(self._resumable.resumed())
+        request = self._resumable.resumed()
+        options = dataclasses.replace(request.options, workers=self.workers_spin.value())
+        request = dataclasses.replace(request, options=options)
+        return self._start(request, recorded=True)
 
-    def _start(self, request: ExportRequest) -> bool:
+    def _start(self, request: ExportRequest, recorded: bool = False) -> bool:
         self._check_timer.stop()
+        # a Resume-button start says what it uses once the worker has read dataset.json
+        planned = self._planned.recorded if self._planned is not None and not recorded else None
+        self._show_recorded(planned)
         self.settings.set_last_folder("export", request.out_dir)
         self._result = None
         self._resumable = None
@@ -527,7 +570,7 @@ class ExportDialog(QDialog):
         self.summary_label.setText("")
         self.progress_bar.setValue(0)
         self.progress_label.setText("starting worker processes…")
-        started = self.runner.start(request)
+        started = self.runner.start(request, recorded=recorded, current=self._request)
         self._update_buttons()
         return started
 

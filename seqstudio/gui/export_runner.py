@@ -8,7 +8,9 @@ object), so slots connected to it run in the GUI thread. Cancelling sets an even
 engine polls several times a second.
 
 :func:`check_export` validates a request without writing anything (the same checks the
-engine runs first) and estimates its disk size and time; the dialog runs it on a worker.
+engine runs first) and estimates its disk size and time; the dialog runs it on a worker
+through :func:`plan_export`, which swaps a resume for the settings the folder's
+``dataset.json`` records (:func:`recorded_export`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,13 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from seqstudio.core.errors import SeqstudioError, SpecError
-from seqstudio.core.export import ExportOptions, ExportResult, export_dataset
+from seqstudio.core.export import (
+    ExportOptions,
+    ExportResult,
+    ResumeSettings,
+    export_dataset,
+    resume_settings,
+)
 from seqstudio.core.progress import Progress
 from seqstudio.core.spec import GenerationSpec
 from seqstudio.gui.py_thread import CancellableJob, CurrentJob
@@ -117,6 +125,159 @@ def check_export(request: ExportRequest) -> ExportEstimate:
     return ExportEstimate(total, remaining, remaining * job.bytes_per_image, seconds, workers)
 
 
+@dataclass(frozen=True)
+class RecordedExport:
+    """An unfinished export to finish with the settings its ``dataset.json`` records.
+
+    Attributes
+    ----------
+    request : ExportRequest
+        What runs: the recorded spec, count and options, the chosen number of workers.
+    recorded : ResumeSettings
+        The settings read from the folder.
+    differences : tuple of str
+        Where the settings the user currently has differ from the recorded ones
+        (``"width 300 (recorded 200)"``); empty when they match.
+    """
+
+    request: ExportRequest
+    recorded: ResumeSettings
+    differences: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """One line naming the recorded settings (``"14543, 200×28, 20,000 images"``)."""
+        spec, count, options = self.recorded
+        if options.sequences is not None:
+            what = f"{len(options.sequences):,} sequences from a file"
+        elif spec.random is not None:
+            what = f"random sequences of {spec.random.min_length}–{spec.random.max_length} labels"
+        elif all(len(d) == 1 for d in spec.digits):
+            what = "".join(spec.digits)
+        else:
+            what = ",".join(spec.digits)
+        return f"{what}, {spec.width}×{spec.height}, {count:,} images"
+
+
+def recorded_export(
+    request: ExportRequest, current: ExportRequest | None = None
+) -> RecordedExport | None:
+    """The export that finishes the unfinished one in ``request.out_dir``, if there is one.
+
+    Reads the folder's ``dataset.json`` (call it on a worker thread).
+
+    Parameters
+    ----------
+    request : ExportRequest
+        Gives the folder and the number of workers (everything else is taken from the
+        record).
+    current : ExportRequest, optional
+        The settings the user has now, compared with the record (``request`` by default).
+
+    Returns
+    -------
+    RecordedExport or None
+        ``None`` when the folder holds no ``dataset.json`` or a complete export.
+
+    Raises
+    ------
+    ExportError
+        ``dataset.json`` is unreadable, damaged or records settings this version cannot use.
+    """
+    from seqstudio.core.export.manifest import read_dataset_json
+
+    folder = Path(request.out_dir).expanduser()
+    if not (folder / "dataset.json").is_file():
+        return None
+    if read_dataset_json(folder).get("status") == "complete":
+        return None
+    recorded = resume_settings(folder)
+    spec, count, options = recorded
+    options = dataclasses.replace(
+        options, workers=request.options.workers, chunk_size=request.options.chunk_size
+    )
+    run = ExportRequest(spec, count, request.out_dir, options)
+    return RecordedExport(run, recorded, _differences(current or request, recorded))
+
+
+def _differences(current: ExportRequest, recorded: ResumeSettings) -> tuple[str, ...]:
+    """Where ``current`` differs from ``recorded`` (short texts, in field order)."""
+    spec, count, options = recorded
+    now = current.options
+    found: list[str] = []
+    ours, theirs = current.spec.to_dict(), spec.to_dict()
+    for key, value in theirs.items():
+        if ours.get(key) != value:
+            if key == "random" or isinstance(value, (list, dict)):
+                found.append(key)
+            else:
+                found.append(f"{key} {_short(ours.get(key))} (recorded {_short(value)})")
+    if (now.sequences is None) != (options.sequences is None):
+        found.append("sequences")
+    elif now.sequences is None and current.count != count:
+        found.append(f"count {current.count:,} (recorded {count:,})")
+    elif now.sequences is not None:
+        try:
+            recorded.with_given(sequences=now.sequences, count=current.count)
+        except SeqstudioError:
+            found.append("sequences")
+
+    def split_text(o: ExportOptions, pool: str) -> str:
+        pairs = o.splits if o.splits is not None else ((pool, 1.0),)
+        return ",".join(f"{name}={ratio:g}" for name, ratio in pairs)
+
+    ours_split, theirs_split = split_text(now, current.spec.pool), split_text(options, spec.pool)
+    if ours_split != theirs_split:
+        found.append(f"splits {ours_split} (recorded {theirs_split})")
+    if now.format != options.format:
+        found.append(f"format {now.format} (recorded {options.format})")
+    elif options.format == "jpg" and now.jpeg_quality != options.jpeg_quality:
+        found.append(f"JPEG quality {now.jpeg_quality} (recorded {options.jpeg_quality})")
+    if now.annotations != options.annotations:
+        found.append(
+            f"annotations {','.join(now.annotations) or 'none'} "
+            f"(recorded {','.join(options.annotations) or 'none'})"
+        )
+    if now.masks != options.masks:
+        found.append(
+            f"masks {'on' if now.masks else 'off'} (recorded {'on' if options.masks else 'off'})"
+        )
+    return tuple(found)
+
+
+def _short(value) -> str:
+    text = str(value)
+    return text if len(text) <= 30 else text[:27] + "..."
+
+
+@dataclass(frozen=True)
+class ExportCheck:
+    """What the dialog's checker found for a request.
+
+    Attributes
+    ----------
+    request : ExportRequest
+        The export to run: the request itself, or the recorded settings when it resumes an
+        unfinished export (see :func:`recorded_export`).
+    estimate : ExportEstimate
+    recorded : RecordedExport or None
+        Set when the recorded settings replace the request's.
+    """
+
+    request: ExportRequest
+    estimate: ExportEstimate
+    recorded: RecordedExport | None = None
+
+
+def plan_export(request: ExportRequest) -> ExportCheck:
+    """Check ``request`` (see :func:`check_export`); a resume uses the recorded settings.
+
+    Reads the output folder (call it on a worker thread).
+    """
+    recorded = recorded_export(request) if request.options.resume else None
+    run = recorded.request if recorded is not None else request
+    return ExportCheck(run, check_export(run), recorded)
+
+
 def failure_of(exc: BaseException) -> ExportFailure:
     """Turn an exception from the engine into a field and a one-line message."""
     if isinstance(exc, SpecError):
@@ -139,12 +300,16 @@ class ExportRunner(QObject):
         The export ended (complete or cancelled: see ``result.cancelled``).
     failed(ExportFailure)
         The export could not start or stopped on an error (records written stay valid).
+    resolved(RecordedExport)
+        A ``recorded=True`` start found an unfinished export and runs its recorded
+        settings (before any progress; :attr:`last_request` is then the request run).
     """
 
     started = Signal(object)
     progressed = Signal(object)
     finished = Signal(object)
     failed = Signal(object)
+    resolved = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -152,17 +317,35 @@ class ExportRunner(QObject):
         self.last_request: ExportRequest | None = None
         self.last_progress: Progress | None = None
 
-    def start(self, request: ExportRequest) -> bool:
-        """Start ``request``; return ``False`` if an export is already running."""
+    def start(
+        self,
+        request: ExportRequest,
+        *,
+        recorded: bool = False,
+        current: ExportRequest | None = None,
+    ) -> bool:
+        """Start ``request``; return ``False`` if an export is already running.
+
+        With ``recorded=True`` the worker first reads ``request.out_dir``'s
+        ``dataset.json``: an unfinished export there is finished with its recorded
+        settings and ``request``'s workers (:attr:`resolved` says so, with the differences
+        from ``current``); otherwise ``request`` runs as given.
+        """
         if self.is_running():
             return False
 
         def work(progress, cancel) -> ExportResult:
+            run = request
+            if recorded:
+                found = recorded_export(request, current)
+                if found is not None:
+                    run = found.request
+                    progress(found)
             return export_dataset(
-                request.spec,
-                request.count,
-                request.out_dir,
-                request.options,
+                run.spec,
+                run.count,
+                run.out_dir,
+                run.options,
                 progress=progress,
                 cancel=cancel,
             )
@@ -193,7 +376,11 @@ class ExportRunner(QObject):
         self._job.shutdown()
 
     # ------------------------------------------------------------------ relays (GUI thread)
-    def _on_progress(self, progress: Progress) -> None:
+    def _on_progress(self, progress: Progress | RecordedExport) -> None:
+        if isinstance(progress, RecordedExport):
+            self.last_request = progress.request
+            self.resolved.emit(progress)
+            return
         self.last_progress = progress
         self.progressed.emit(progress)
 

@@ -149,6 +149,71 @@ def test_cancel_leaves_a_consistent_dataset_and_resume_completes_it(qtbot, setti
         dialog.shutdown()
 
 
+def test_resume_uses_the_settings_recorded_in_dataset_json(window, qtbot, tmp_path):
+    """Cancel, change the preview's width, resume twice (Export with "resume", then the
+    Resume button): the dataset equals an uninterrupted CLI export of the ORIGINAL settings."""
+    dialog = window.dataset_tools.open_export()
+    out = tmp_path / "resumed"
+    fill(dialog, out, count=3000, seed=5, splits="train=0.8,test=0.2", workers=1)
+    qtbot.waitUntil(dialog.is_ready, timeout=15000)
+    original = window.model.spec.replace(seed=5)
+    assert original.width == 200
+
+    def cancel_early(progress):
+        if progress.done > 0:
+            dialog.cancel_export()
+
+    dialog.runner.progressed.connect(cancel_early)
+    with qtbot.waitSignal(dialog.exportFinished, timeout=60000) as blocker:
+        dialog.export_button.click()
+    first = blocker.args[0]
+    assert first.cancelled and 0 < first.written < 3000
+
+    # The preview moves on: the dialog's current settings now differ from the folder's.
+    window.model.set_values(width=240)
+    qtbot.waitUntil(lambda: window.model.is_good() and window.model.spec.width == 240)
+    dialog.count_spin.setValue(50)
+    dialog.existing_combo.setCurrentIndex(dialog.existing_combo.findData("resume"))
+    qtbot.waitUntil(dialog.is_ready, timeout=15000)
+    note = dialog.resume_label.text()
+    assert dialog.resume_label.isVisibleTo(dialog)
+    assert "settings recorded in dataset.json: 14543, 200×28, 3,000 images" in note
+    assert "width 240 (recorded 200)" in note and "count 50 (recorded 3,000)" in note
+    assert f"{first.written:,} already in the folder" in dialog.estimate_label.text()
+    with qtbot.waitSignal(dialog.exportFinished, timeout=60000) as blocker:
+        assert dialog.start_export()
+    second = blocker.args[0]
+    assert second.cancelled and second.already_done == first.written
+    assert second.total == 3000
+    recorded = json.loads((out / "dataset.json").read_text())
+    assert recorded["settings"]["spec"]["width"] == 200 and recorded["status"] == "incomplete"
+
+    # The Resume button reads dataset.json on the runner's worker and says what it uses.
+    dialog.runner.progressed.disconnect(cancel_early)
+    dialog.existing_combo.setCurrentIndex(dialog.existing_combo.findData("refuse"))
+    assert dialog.resume_button.isVisibleTo(dialog)
+    with qtbot.waitSignal(dialog.exportFinished, timeout=60000) as blocker:
+        assert dialog.resume_export()
+    third = blocker.args[0]
+    assert third.complete and third.already_done == first.written + second.written
+    note = dialog.resume_label.text()
+    assert "settings recorded in dataset.json: 14543, 200×28, 3,000 images" in note
+    assert "width 240 (recorded 200)" in note
+    assert dialog.runner.last_request.spec == original
+
+    spec_file = tmp_path / "original.json"
+    original.save(spec_file)
+    cli_out = tmp_path / "cli"
+    proc = subprocess.run(
+        [sys.executable, "-m", "seqstudio", "export", "--spec", str(spec_file), "-o", str(cli_out),
+         "--count", "3000", "--split", "train=0.8,test=0.2", "--workers", "1", "-q"],
+        capture_output=True, text=True, timeout=120,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": os.environ["HOME"]},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert_same_dataset(out, cli_out)
+
+
 def test_event_loop_never_stalls_during_a_20000_image_export(qtbot, settings, tmp_path):
     """20,000 images (npz, two worker processes): the GUI thread keeps ticking every 5 ms."""
     from seqstudio.gui.model import GeneratorModel
