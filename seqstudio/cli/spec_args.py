@@ -118,7 +118,7 @@ def spec_from_args(args: argparse.Namespace, base: GenerationSpec | None = None)
 
     Options not given keep the value of ``--spec FILE``, else of ``base``, else the default.
     """
-    spec = GenerationSpec.load(args.spec) if args.spec else (base or GenerationSpec())
+    spec = _load_spec_file(args.spec) if args.spec else base or GenerationSpec()
     changes: dict[str, Any] = {}
     if args.digits is not None:
         if not args.digits.strip():
@@ -183,6 +183,15 @@ def generator_from_args(args: argparse.Namespace):
         raise SpecError(_option_name(exc.field), exc.message) from None
     except DataError as exc:
         raise DataError(f"--source: {exc}") from None
+
+
+def _load_spec_file(path: str) -> GenerationSpec:
+    try:
+        return GenerationSpec.load(path)
+    except SpecError as exc:
+        if exc.field not in ("spec", "schema", "version"):  # a field inside the file
+            raise
+        raise SpecError("--spec", exc.message) from None
 
 
 def _load_augment(name_or_path: str) -> tuple:

@@ -32,3 +32,18 @@ def write_atomic(path: str | Path, data: bytes, mode: int = 0o644) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def read_user_text(path: str | Path, field: str) -> str:
+    """Read a UTF-8 text file the user named, or raise a ``SpecError`` for ``field``.
+
+    The message names the file and the reason (missing, unreadable, not UTF-8).
+    """
+    from seqstudio.core.errors import SpecError
+
+    path = Path(path)
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise SpecError(field, f"cannot read {path}: {reason}") from None

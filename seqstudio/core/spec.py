@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from seqstudio.core.errors import SpecError
+from seqstudio.core.fileio import read_user_text
 
 SCHEMA_NAME = "seqstudio.generation-spec"
 SCHEMA_VERSION = 1
@@ -264,12 +265,7 @@ class GenerationSpec:
     def load(cls, path: str | Path) -> GenerationSpec:
         """Read a spec file, naming the file in any error."""
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SpecError(
-                "spec", f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}"
-            ) from None
+        text = read_user_text(path, "spec")
         try:
             return cls.from_json(text)
         except SpecError as exc:
@@ -299,7 +295,11 @@ def _check_bool(name: str, value: Any) -> None:
 
 
 def _as_labels(name: str, value: Any, allow_empty: bool = False) -> tuple[str, ...]:
-    if isinstance(value, str) or isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
+    if (
+        isinstance(value, str)
+        or isinstance(value, Sequence)
+        and all(isinstance(v, str) for v in value)
+    ):
         labels = tuple(value)
     elif isinstance(value, Sequence) and all(
         isinstance(v, int) and not isinstance(v, bool) for v in value

@@ -12,6 +12,7 @@ from typing import Any
 
 from seqstudio.core.augment.spec import AugmentOp, parse_pipeline
 from seqstudio.core.errors import SpecError
+from seqstudio.core.fileio import read_user_text
 from seqstudio.core.resources import resource_path
 
 PRESET_NAMES = ("none", "light", "scan-like", "heavy")
@@ -55,11 +56,7 @@ def load_preset(name_or_path: str | Path) -> tuple[AugmentOp, ...]:
                 "augment",
                 f"{text_name!r} is neither a preset ({', '.join(PRESET_NAMES)}) nor a JSON file",
             )
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = getattr(exc, "strerror", None) or exc
-            raise SpecError("augment", f"cannot read {path}: {reason}") from None
+        text = read_user_text(path, "augment")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from seqstudio.core.errors import SpecError
+from seqstudio.core.fileio import read_user_text
 
 MAX_LINE_COUNT = 1_000_000_000
 MAX_REPORTED_ERRORS = 3
@@ -71,12 +72,7 @@ def read_sequences(path: str | Path, default_count: int) -> list[SequenceLine]:
         with no sequences.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(
-            "sequences", f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}"
-        ) from None
+    text = read_user_text(path, "sequences")
     lines: list[SequenceLine] = []
     errors: list[str] = []
     for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
