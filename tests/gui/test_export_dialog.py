@@ -56,6 +56,17 @@ def fill(dialog: ExportDialog, out: Path, **fields) -> None:
     dialog.folder_edit.setText(str(out))
 
 
+def cancel_on_first_images(dialog: ExportDialog):
+    """Connect a slot that cancels each export as soon as images are reported; return it."""
+
+    def cancel_early(progress):
+        if progress.done > 0:
+            dialog.cancel_export()
+
+    dialog.runner.progressed.connect(cancel_early)
+    return cancel_early
+
+
 def run_export(qtbot, dialog: ExportDialog, timeout: int = 60000):
     qtbot.waitUntil(dialog.is_ready, timeout=15000)
     with qtbot.waitSignal(dialog.exportFinished, timeout=timeout) as blocker:
@@ -107,12 +118,7 @@ def test_cancel_leaves_a_consistent_dataset_and_resume_completes_it(qtbot, setti
         fill(dialog, out, count=3000, seed=3, splits="train=0.8,test=0.2", workers=1)
         qtbot.waitUntil(dialog.is_ready, timeout=15000)
 
-        # Cancel as soon as the first images are reported written.
-        def cancel_early(progress):
-            if progress.done > 0:
-                dialog.cancel_export()
-
-        dialog.runner.progressed.connect(cancel_early)
+        cancel_early = cancel_on_first_images(dialog)
         with qtbot.waitSignal(dialog.exportFinished, timeout=60000) as blocker:
             dialog.export_button.click()
         result = blocker.args[0]
@@ -159,11 +165,7 @@ def test_resume_uses_the_settings_recorded_in_dataset_json(window, qtbot, tmp_pa
     original = window.model.spec.replace(seed=5)
     assert original.width == 200
 
-    def cancel_early(progress):
-        if progress.done > 0:
-            dialog.cancel_export()
-
-    dialog.runner.progressed.connect(cancel_early)
+    cancel_early = cancel_on_first_images(dialog)
     with qtbot.waitSignal(dialog.exportFinished, timeout=60000) as blocker:
         dialog.export_button.click()
     first = blocker.args[0]
