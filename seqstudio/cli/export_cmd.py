@@ -113,8 +113,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate everything, export, print a summary; return the exit code."""
-    from seqstudio.core.export import ExportError, FolderNotEmptyError, export_dataset
-    from seqstudio.core.export.engine import prepare_export
+    from seqstudio.core.export import (
+        ExportError,
+        FolderNotEmptyError,
+        export_dataset,
+        prepare_export,
+    )
     from seqstudio.core.export.resume import ResumeConflict, has_dataset_json
 
     try:

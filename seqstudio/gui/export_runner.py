@@ -107,15 +107,13 @@ def check_export(request: ExportRequest) -> ExportEstimate:
     SeqstudioError
         The folder cannot be used (not empty, not a folder, unwritable, too little space).
     """
-    from seqstudio.core.export.engine import prepare_export
+    from seqstudio.core.export import prepare_export, recorded_count
 
     job = prepare_export(request.spec, request.count, request.out_dir, request.options)
     total = job.plan.total
     remaining = total
     if job.previous is not None:
-        from seqstudio.core.export.engine import _recorded
-
-        remaining = max(total - _recorded(job), 0)
+        remaining = max(total - recorded_count(job), 0)
     workers = max(1, min(request.options.worker_count, remaining or 1))
     per_image = _seconds_per_image(request.spec, request.options.format, request.options.masks)
     rate = workers / per_image if per_image > 0 else float("inf")

@@ -1,0 +1,188 @@
+"""The export folder: is it usable, what is in it already, and preparing it for writing.
+
+:func:`check_folder` runs before anything is written (empty / resume / overwrite, write
+permission, free space); :func:`open_splits` creates the split folders and recovers the
+manifests of an interrupted export; :func:`recorded_count` counts the images recorded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from seqstudio.core.export import writers
+from seqstudio.core.export.errors import ExportError, FolderNotEmptyError
+from seqstudio.core.export.job import ExportJob
+from seqstudio.core.export.manifest import (
+    DATASET_JSON,
+    first_difference,
+    last_record,
+    read_dataset_json,
+    recover_manifests,
+)
+
+#: Extra bytes required beyond the estimate, and relative margin.
+SPACE_MARGIN = (16 << 20, 1.10)
+#: Allocation unit assumed for small files.
+FILE_BLOCK = 4096
+
+
+def check_folder(job: ExportJob) -> None:
+    """Check that ``job.out_dir`` can take the export; sets ``job.previous`` on resume.
+
+    Raises
+    ------
+    ExportError
+        Not a folder, unwritable, not empty (without resume/overwrite), settings that
+        differ from the dataset being resumed, or too little free space.
+    """
+    out, opts = job.out_dir, job.options
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"{out} exists and is not a folder")
+    existing = out if out.is_dir() else _existing_parent(out)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ExportError(f"{existing} is not writable")
+    entries = list(out.iterdir()) if out.is_dir() else []
+    remaining = job.plan.total
+    if entries:
+        if opts.resume:
+            doc = read_dataset_json(out)
+            diff = first_difference(job.settings, doc["settings"])
+            if diff:
+                raise ExportError(
+                    f"cannot resume {out}: its dataset was made with other settings ({diff})"
+                )
+            job.previous = doc
+            remaining = max(remaining - recorded_count(job), 0)
+        elif opts.overwrite:
+            if not (out / DATASET_JSON).is_file():
+                raise ExportError(
+                    f"{out} is not empty and holds no {DATASET_JSON}; refusing to overwrite it"
+                )
+        else:
+            raise FolderNotEmptyError(
+                out,
+                f"{out} is not empty; use resume to finish the export there or overwrite to replace it",
+            )
+    need = remaining * job.bytes_per_image * SPACE_MARGIN[1] + SPACE_MARGIN[0]
+    free = shutil.disk_usage(existing).free
+    if opts.overwrite and entries:
+        free += _tree_size(out)
+    if need > free:
+        raise ExportError(
+            f"not enough free space for {out}: about {need / 1e6:,.0f} MB needed, {free / 1e6:,.0f} MB free"
+        )
+
+
+def recorded_count(job: ExportJob) -> int:
+    """Images the folder's manifests record (0 for a new export)."""
+    total = 0
+    for info in job.plan.splits:
+        path = job.out_dir / info.name / writers.METADATA
+        with contextlib.suppress(OSError), open(path, "rb") as handle:
+            total += sum(
+                block.count(b"\n") for block in iter(lambda h=handle: h.read(1 << 20), b"")
+            )
+    return total
+
+
+def _existing_parent(path: Path) -> Path:
+    path = path.absolute()
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ExportError(f"{parent} is not a folder, so {path} cannot be created")
+            return parent
+    return Path("/")
+
+
+def _tree_size(path: Path) -> int:
+    size = 0
+    for root, _, files in os.walk(path):
+        for name in files:
+            with contextlib.suppress(OSError):
+                size += os.lstat(os.path.join(root, name)).st_blocks * 512
+    return size
+
+
+def clear_folder(out: Path) -> None:
+    """Remove the dataset in ``out`` (``overwrite``)."""
+    for entry in out.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
+def open_splits(job: ExportJob) -> dict[str, int]:
+    """Create the split folders; recover manifests after a kill; return images done per split."""
+    out, opts = job.out_dir, job.options
+    done: dict[str, int] = {}
+    npz = opts.format == "npz"
+    if opts.masks and not npz:
+        (out / writers.MASK_DIR).mkdir(exist_ok=True)
+        _remove_tmp(out / writers.MASK_DIR)
+    for info in job.plan.splits:
+        if not info.count:
+            done[info.name] = 0
+            continue
+        split_dir = out / info.name
+        split_dir.mkdir(exist_ok=True)
+        _remove_tmp(split_dir)
+        count = recover_manifests(split_dir, with_csv=not npz)
+        if count:
+            last = last_record(split_dir)
+            if (
+                count > info.count
+                or last is None
+                or last.get("index") != info.first_index + count - 1
+            ):
+                raise ExportError(
+                    f"{split_dir / writers.METADATA} does not match this export; use overwrite"
+                )
+        if npz:
+            count = _open_npz_partial(job, info, count)
+        done[info.name] = count
+    return done
+
+
+def _open_npz_partial(job: ExportJob, info, count: int) -> int:
+    partial = job.out_dir / writers.PARTIAL_DIR
+    partial.mkdir(exist_ok=True)
+    _remove_tmp(partial)
+    split_dir = job.out_dir / info.name
+    layout = job.npz_layout(info)
+    files = {name: partial / f"{info.name}-{name}.npy" for name in layout}
+    if count == info.count and (split_dir / "labels.npz").exists() and not files["images"].exists():
+        return count  # already packed
+    intact = all(
+        path.exists()
+        and path.stat().st_size
+        == len(writers.npy_header(*layout[name]))
+        + int(np.prod(layout[name][1])) * layout[name][0].itemsize
+        for name, path in files.items()
+    )
+    if count == 0 or not intact:
+        if count:
+            _truncate_file(split_dir / writers.METADATA)
+            count = 0
+        for name, (dtype, shape) in layout.items():
+            writers.create_npy(files[name], dtype, shape)
+    return count
+
+
+def _truncate_file(path: Path) -> None:
+    with open(path, "wb"):
+        pass
+
+
+def _remove_tmp(folder: Path) -> None:
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith(".") and entry.name.endswith(writers.TMP_SUFFIX):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)

@@ -1,0 +1,248 @@
+"""Run an export's chunks in worker processes (or inline) and record them in index order.
+
+Workers write the image files of a chunk; the parent appends the chunk's manifest
+records only once every file of it is complete, strictly in index order, so an
+interrupted export always leaves a prefix of complete, recorded images. Files of images
+that never got a record are removed when the run stops.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass
+
+import numpy as np
+
+from seqstudio.core.export import writers
+from seqstudio.core.export.job import ExportJob
+from seqstudio.core.export.worker import Chunk, ChunkResult, WorkerConfig, WorkerState
+from seqstudio.core.progress import CancelCheck, ProgressTracker
+
+#: Seconds between two cancel checks while waiting for workers.
+POLL_INTERVAL = 0.05
+
+
+@dataclass
+class RunOutcome:
+    """How a run of chunks ended: cancelled, or the first error met (else neither)."""
+
+    cancelled: bool = False
+    error: BaseException | None = None
+
+
+def plan_chunks(job: ExportJob, done: dict[str, int]) -> list[Chunk]:
+    """The chunks still to make, given the images ``done`` per split."""
+    return list(_chunks(job, done))
+
+
+def _chunk_size(job: ExportJob, split: str, line: int) -> int:
+    if job.options.chunk_size:
+        return job.options.chunk_size
+    fast = job.vectorised.get((split, line), False)
+    if job.options.format == "npz":
+        return 4096 if fast else 256
+    return 512 if fast else 64
+
+
+def _chunks(job: ExportJob, done: dict[str, int]) -> Iterator[Chunk]:
+    seq = 0
+    for seg in job.plan.segments:
+        skip = max(0, min(done[seg.split] - seg.row, seg.count))
+        size = _chunk_size(job, seg.split, seg.line)
+        for offset in range(skip, seg.count, size):
+            n = min(size, seg.count - offset)
+            yield Chunk(seq, seg.split, seg.line, seg.start + offset, n, seg.row + offset)
+            seq += 1
+
+
+def worker_config(job: ExportJob) -> WorkerConfig:
+    """What every worker process needs (sent once when it starts)."""
+    offsets = {}
+    if job.options.format == "npz":
+        for info in job.plan.splits:
+            layout = job.npz_layout(info)
+            offsets[info.name] = {
+                name: (
+                    len(writers.npy_header(dtype, shape)),
+                    int(np.prod(shape[1:])) * dtype.itemsize,
+                )
+                for name, (dtype, shape) in layout.items()
+            }
+            offsets[info.name]["max_glyphs"] = max(job.max_glyphs, 1)
+            offsets[info.name]["labels_dtype"] = layout["labels"][0].str
+    return WorkerConfig(
+        spec=job.spec.to_dict(),
+        plan=job.plan,
+        out_dir=str(job.out_dir),
+        format=job.options.format,
+        jpeg_quality=job.options.jpeg_quality,
+        annotations=job.options.annotations,
+        masks=job.options.masks,
+        name_digits=writers.name_digits(job.plan.total),
+        npy_offsets=offsets,
+        mask_dtype=job.mask_dtype.name,
+    )
+
+
+class Manifests:
+    """The open manifest files of every split; records are appended in index order."""
+
+    def __init__(self, job: ExportJob, done: dict[str, int]) -> None:
+        self._job = job
+        self._files: dict[str, tuple] = {}
+        self.recorded = dict(done)
+
+    def __enter__(self) -> Manifests:
+        out = self._job.out_dir
+        with_csv = self._job.options.format != "npz"
+        for info in self._job.plan.splits:
+            if info.count:
+                meta = open(out / info.name / writers.METADATA, "a", encoding="utf-8", newline="")
+                csv = (
+                    open(out / info.name / writers.LABELS_CSV, "a", encoding="utf-8", newline="")
+                    if with_csv
+                    else None
+                )
+                self._files[info.name] = (meta, csv)
+        return self
+
+    def append(self, chunk: Chunk, result: ChunkResult) -> None:
+        """Append a chunk's records (the images they name are complete)."""
+        meta, csv = self._files[chunk.split]
+        meta.write(result.records)
+        meta.flush()
+        if csv is not None:
+            csv.write(result.labels_csv)
+            csv.flush()
+        self.recorded[chunk.split] += result.done
+
+    def __exit__(self, *exc) -> None:
+        for meta, csv in self._files.values():
+            meta.close()
+            if csv is not None:
+                csv.close()
+
+
+def run_chunks(
+    job: ExportJob,
+    chunks: list[Chunk],
+    manifests: Manifests,
+    tracker: ProgressTracker,
+    cancel: CancelCheck | None,
+    outcome: RunOutcome,
+) -> None:
+    """Run ``chunks`` (in worker processes or inline), appending records in order."""
+    config = worker_config(job)
+    workers = min(job.options.worker_count, max(len(chunks), 1))
+    stop = [False]
+
+    def should_stop() -> bool:
+        if not stop[0] and cancel is not None and cancel():
+            stop[0] = outcome.cancelled = True
+        return stop[0]
+
+    if workers <= 1:
+        _run_inline(job, config, chunks, manifests, tracker, should_stop, outcome)
+    else:
+        _run_pool(job, config, chunks, manifests, tracker, should_stop, outcome, workers)
+
+
+def _run_inline(
+    job: ExportJob,
+    config: WorkerConfig,
+    chunks: list[Chunk],
+    manifests: Manifests,
+    tracker: ProgressTracker,
+    should_stop: Callable[[], bool],
+    outcome: RunOutcome,
+) -> None:
+    state = WorkerState(config)
+    for k, chunk in enumerate(chunks):
+        if should_stop():
+            _remove_orphans(job, chunks[k:], {})
+            return
+        try:
+            result = state.run(chunk, should_stop)
+        except OSError as exc:
+            outcome.error = exc
+            _remove_orphans(job, chunks[k:], {})
+            return
+        manifests.append(chunk, result)
+        tracker.advance(result.done)
+        if result.done < chunk.count:
+            _remove_orphans(job, chunks[k:], {chunk.seq: result.done})
+            return
+
+
+def _run_pool(job, config, chunks, manifests, tracker, should_stop, outcome, workers) -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from seqstudio.core.export.worker import init_worker, run_chunk
+
+    context = multiprocessing.get_context("spawn")
+    stop_event = context.Event()
+    max_inflight = 2 * workers
+    results: dict[int, ChunkResult] = {}
+    inflight: dict[Future, Chunk] = {}
+    next_submit = next_write = 0
+    cut: tuple[int, int] | None = None  # (seq, images recorded) of a chunk recorded in part
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=init_worker, initargs=(config, stop_event)
+    ) as pool:
+        try:
+            while True:
+                halted = should_stop() or outcome.error is not None or cut is not None
+                if halted:
+                    stop_event.set()
+                while not halted and next_submit < len(chunks) and len(inflight) < max_inflight:
+                    chunk = chunks[next_submit]
+                    inflight[pool.submit(run_chunk, chunk)] = chunk
+                    next_submit += 1
+                if not inflight:
+                    break
+                finished, _ = wait(
+                    list(inflight), timeout=POLL_INTERVAL, return_when=FIRST_COMPLETED
+                )
+                for future in finished:
+                    chunk = inflight.pop(future)
+                    try:
+                        results[chunk.seq] = future.result()
+                    except BaseException as exc:  # noqa: BLE001 - reported once workers are drained
+                        outcome.error = outcome.error or exc
+                while outcome.error is None and cut is None and next_write in results:
+                    result = results.pop(next_write)
+                    chunk = chunks[next_write]
+                    manifests.append(chunk, result)
+                    tracker.advance(result.done)
+                    next_write += 1
+                    if result.done < chunk.count:
+                        cut = (chunk.seq, result.done)
+        finally:
+            stop_event.set()
+    orphans = chunks[next_write:next_submit]
+    if cut is not None:
+        orphans = [chunks[cut[0]], *orphans]
+    _remove_orphans(job, orphans, dict([cut]) if cut else {})
+
+
+def _remove_orphans(job: ExportJob, chunks: list[Chunk], recorded: dict[int, int]) -> None:
+    """Delete files of images that have no record (from chunks cut short or not recorded)."""
+    if job.options.format == "npz":
+        return
+    digits = writers.name_digits(job.plan.total)
+    suffix = "." + job.options.format
+    for chunk in chunks:
+        for index in range(chunk.start + recorded.get(chunk.seq, 0), chunk.start + chunk.count):
+            stem = writers.image_name(index, digits)
+            split_dir = job.out_dir / chunk.split
+            for path in (
+                split_dir / (stem + suffix),
+                split_dir / f"{stem}.txt",
+                job.out_dir / writers.MASK_DIR / f"{stem}.png",
+            ):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
