@@ -21,7 +21,7 @@ from __future__ import annotations
 import io
 import struct
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -63,6 +63,9 @@ class DecodedImage:
     sums : list of tuple of int
         Per channel of the layout (gray, [alpha]) or (R, G, B, [A]): the sum of the values
         and the sum of their squares, in 16-bit units.
+    planes : list of numpy.ndarray
+        The colour planes as decoded (grey, or R, G, B; alpha left out), uint8 or uint16,
+        for the per-pixel mean and std images.
     """
 
     format: str
@@ -71,6 +74,7 @@ class DecodedImage:
     height: int
     layout: str
     sums: list[tuple[int, int]]
+    planes: list[np.ndarray] = field(default_factory=list, repr=False)
 
 
 def cv2_module() -> Any:
@@ -158,7 +162,12 @@ def _decode_png_cv2(
     mode = _PNG_MODE[colour]
     if depth == 16:
         mode = "I;16" if colour == 0 else f"{mode};16"
-    return DecodedImage("PNG", mode, width, height, layout, [_plane_sums(p) for p in planes])
+    sums = [_plane_sums(p) for p in planes]
+    return DecodedImage("PNG", mode, width, height, layout, sums, _colour(planes, layout))
+
+
+def _colour(planes: list[np.ndarray], layout: str) -> list[np.ndarray]:
+    return planes[:1] if layout.startswith("gray") else planes[:3]
 
 
 def _plane_sums(plane: np.ndarray) -> tuple[int, int]:
@@ -231,7 +240,9 @@ def _decode_pillow(data: bytes, max_pixels: int) -> DecodedImage:
                 "mode I (32-bit integer) with values outside 0..65535 is not supported",
             )
         array = array.astype(np.uint16)
-        return DecodedImage(fmt, mode, image.width, image.height, "gray", [_plane_sums(array)])
+        return DecodedImage(
+            fmt, mode, image.width, image.height, "gray", [_plane_sums(array)], [array]
+        )
     if mode == "F" or mode.startswith("I"):
         raise ImageProblem(
             "unsupported",
@@ -247,6 +258,5 @@ def _decode_pillow(data: bytes, max_pixels: int) -> DecodedImage:
         planes = [array]
     else:
         planes = [np.ascontiguousarray(array[..., c]) for c in range(array.shape[2])]
-    return DecodedImage(
-        fmt, mode, image.width, image.height, layout, [_plane_sums(p) for p in planes]
-    )
+    sums = [_plane_sums(p) for p in planes]
+    return DecodedImage(fmt, mode, image.width, image.height, layout, sums, _colour(planes, layout))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import posixpath
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -12,12 +13,16 @@ from typing import Protocol
 
 from seqstudio.core.progress import CancelCheck, ProgressCallback, ProgressTracker
 from seqstudio.core.stats.accumulate import GroupAccumulator
+from seqstudio.core.stats.checks import build_report
 from seqstudio.core.stats.decode import DEFAULT_MAX_PIXELS
 from seqstudio.core.stats.duplicates import DuplicateFinder
 from seqstudio.core.stats.errors import StatsCancelledError, StatsInputError
+from seqstudio.core.stats.index import FolderIndex, IndexedImage, build_index
 from seqstudio.core.stats.manifest import read_label_stats
-from seqstudio.core.stats.model import OVERALL, DatasetStats, FileProblem
-from seqstudio.core.stats.scan import ALLOWED_TYPES, ScanEntry, count_files, validate_root, walk
+from seqstudio.core.stats.masks import MaskAccumulator
+from seqstudio.core.stats.model import OVERALL, ROOT_CATEGORY, DatasetStats, FileProblem, Finding
+from seqstudio.core.stats.pixelmaps import PixelMapAccumulator
+from seqstudio.core.stats.scan import ALLOWED_TYPES, validate_root
 from seqstudio.core.stats.worker import ChunkResult, ChunkTask, init_worker, process_chunk
 
 PartialCallback = Callable[[DatasetStats], None]
@@ -41,6 +46,10 @@ class _Run:
         self.manifests: list[str] = []
         # The only per-file state: one content key and path per distinct image.
         self.duplicates = DuplicateFinder(root)
+        self.masks = MaskAccumulator()
+        self.pixels = PixelMapAccumulator()
+        self.findings: list[Finding] = []
+        self.roles: dict[str, int] = {}
         self.start = time.perf_counter()
 
     def add_result(self, task: ChunkTask, result: ChunkResult) -> None:
@@ -51,6 +60,9 @@ class _Run:
             else:
                 mine.merge(acc)
         self.problems.extend(result.problems)
+        self.masks.merge(result.masks)
+        self.pixels.merge(result.pixels)
+        self.findings.extend(result.findings)
         for rel, key in zip(task.rels, result.keys, strict=True):
             if key is not None:
                 self.duplicates.add(rel, key)
@@ -78,6 +90,10 @@ class _Run:
             files_done=self.done,
             complete=complete,
             elapsed=time.perf_counter() - self.start,
+            roles=dict(self.roles),
+            masks=self.masks.finalize() if self.masks.count else None,
+            pixel_maps=self.pixels.finalize(OVERALL) if complete else [],
+            pixel_maps_skipped=dict(self.pixels.skipped),
         )
 
 
@@ -92,6 +108,7 @@ def compute_dataset_stats(
     partial_interval: float = 1.0,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     chunk_size: int | None = None,
+    role: str = "image",
 ) -> DatasetStats:
     """Compute image statistics of a folder tree, per category (sub-folder) and overall.
 
@@ -127,6 +144,10 @@ def compute_dataset_stats(
         Images whose header declares more pixels are refused without decoding.
     chunk_size : int or None
         Files per unit of work sent to a worker (``None``: chosen from the file count).
+    role : str
+        ``"image"`` (default): statistics over the images, masks counted apart (see
+        :mod:`seqstudio.core.stats.index`); ``"mask"``: statistics over the masks instead,
+        as if they were images (to inspect them on request).
 
     Returns
     -------
@@ -140,13 +161,22 @@ def compute_dataset_stats(
     StatsCancelledError
         ``cancel`` returned true.
     """
+    if role not in ("image", "mask"):
+        raise StatsInputError(f"role must be 'image' or 'mask', got {role!r}")
     if workers is not None and workers < 1:
         raise StatsInputError(f"workers must be at least 1, got {workers}")
     if max_pixels < 1:
         raise StatsInputError(f"max_pixels must be at least 1, got {max_pixels}")
     folder = validate_root(root)
-    n_images, n_files = count_files(folder, cancel)
+    index = build_index(folder, cancel)
+    if role == "mask":
+        if not index.masks:
+            raise StatsInputError(f"no masks in {str(root)!r} (masks are found from its manifests)")
+        _masks_as_images(index)
+    n_images = len(index.images) + len(index.masks)
+    n_files = n_images + len(index.non_images) + len(index.manifests)
     run = _Run(folder, as_rgb, max_pixels, n_images)
+    run.roles = dict(index.role_counts)
     if cancel is not None and cancel():
         raise StatsCancelledError(run.snapshot(complete=False))
     if n_files == 0:
@@ -162,7 +192,7 @@ def compute_dataset_stats(
     workers = max(1, min(workers, -(-n_images // chunk_size)))
 
     tracker = ProgressTracker(n_images, progress)
-    tasks = _tasks(run, walk(folder), chunk_size)
+    tasks = _tasks(run, index, chunk_size)
     last_partial = time.perf_counter()
 
     def after_chunk(task: ChunkTask, result: ChunkResult) -> None:
@@ -184,30 +214,44 @@ def compute_dataset_stats(
     tracker.finish()
     stats = run.snapshot(complete=True)
     _attach_labels(stats, folder)
+    if role == "image":
+        stats.qa = build_report(stats, index, run.findings)
+    else:
+        stats.qa.skipped = dict.fromkeys(stats.qa.counts, "statistics over the masks")
     return stats
 
 
-def _tasks(run: _Run, entries: Iterator[ScanEntry], chunk_size: int) -> Iterator[ChunkTask]:
-    """Group the walk's image files into tasks, recording everything else in ``run``."""
-    rels: list[str] = []
-    categories: list[str] = []
-    for entry in entries:
-        if entry.kind == "image":
-            rels.append(entry.rel)
-            categories.append(entry.category)
-            if len(rels) >= chunk_size:
-                yield ChunkTask(str(run.root), rels, categories, run.max_pixels)
-                rels, categories = [], []
-        elif entry.kind == "manifest":
-            run.manifests.append(entry.rel)
-        elif entry.kind == "other":
-            run.non_images += 1
-            if len(run.non_image_examples) < MAX_NON_IMAGE_EXAMPLES:
-                run.non_image_examples.append(entry.rel)
-        elif entry.problem is not None:
-            run.problems.append(entry.problem)
-    if rels:
-        yield ChunkTask(str(run.root), rels, categories, run.max_pixels)
+def _masks_as_images(index: FolderIndex) -> None:
+    """Make the masks the images of ``index`` (and drop the images)."""
+    index.images = [
+        IndexedImage(rel, posixpath.dirname(rel) or ROOT_CATEGORY) for rel in index.masks
+    ]
+    index.masks, index.expected_masks = {}, {}
+    index.categories = sorted({image.category for image in index.images})
+
+
+def _tasks(run: _Run, index: FolderIndex, chunk_size: int) -> Iterator[ChunkTask]:
+    """Group the index's images and masks into tasks, recording everything else in ``run``."""
+    run.manifests.extend(index.manifests)
+    run.problems.extend(p for p in index.problems if p.kind != "manifest")
+    run.non_images = len(index.non_images)
+    run.non_image_examples = index.non_images[:MAX_NON_IMAGE_EXAMPLES]
+    files = [(im.rel, im.category, "image", im.boxes) for im in index.images]
+    for rel in index.masks:
+        owner = index.expected_masks.get(rel)
+        category = posixpath.dirname(rel) or ROOT_CATEGORY
+        files.append((rel, category, "mask", owner.boxes if owner is not None else None))
+    files.sort(key=lambda item: item[0])  # scan order: the same chunks for any worker count
+    for start in range(0, len(files), chunk_size):
+        part = files[start : start + chunk_size]
+        yield ChunkTask(
+            str(run.root),
+            [f[0] for f in part],
+            [f[1] for f in part],
+            run.max_pixels,
+            [f[2] for f in part],
+            [f[3] for f in part],
+        )
 
 
 def _run_pool(

@@ -5,7 +5,9 @@ and surrounded by ``PAD`` pixels of background. The thumbnail is scaled to fit
 ``cell_width x thumb_height`` keeping its aspect ratio and centred; the caption (the
 label from a seqstudio manifest, else the file name) is drawn below it by
 :func:`caption_image`. The PNG carries the layout as JSON in its ``seqstudio-grid`` text
-chunk.
+chunk. Only files with the role ``image`` are sampled (never masks, see
+:mod:`seqstudio.core.stats.index`); thumbnails come from
+:func:`~seqstudio.core.stats.render.render_tile`, the gallery's renderer.
 """
 
 from __future__ import annotations
@@ -18,16 +20,16 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont, ImageOps, PngImagePlugin
+from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
-from seqstudio.core.stats.decode import DEFAULT_MAX_PIXELS, ImageProblem, open_image
+from seqstudio.core.stats.decode import DEFAULT_MAX_PIXELS, ImageProblem
 from seqstudio.core.stats.errors import StatsInputError
-from seqstudio.core.stats.manifest import read_labels
+from seqstudio.core.stats.index import IndexedImage, build_index
 from seqstudio.core.stats.model import DatasetStats
-from seqstudio.core.stats.scan import ALLOWED_TYPES, validate_root, walk
+from seqstudio.core.stats.render import BACKGROUND, load_display_image, load_mask, render_tile
+from seqstudio.core.stats.scan import ALLOWED_TYPES, validate_root
 
 PAD = 4
-BACKGROUND = (24, 24, 24)
 CAPTION_COLOUR = (235, 235, 235)
 PLACEHOLDER = (90, 30, 30)
 MAX_CELLS = 64 * 64
@@ -79,38 +81,21 @@ def caption_image(text: str, width: int, height: int) -> Image.Image:
     return strip
 
 
-def _choose(root: Path, count: int, seed: int | None) -> tuple[list[str], list[str]]:
-    """Pick ``count`` image paths in scan order (``seed`` None) or by seeded reservoir."""
-    chosen: list[tuple[int, str]] = []
-    manifests: list[str] = []
+def choose_images(images: list[IndexedImage], count: int, seed: int | None) -> list[IndexedImage]:
+    """``count`` images in order (``seed`` None) or a seeded uniform sample (Algorithm R),
+    returned in their original order."""
+    chosen: list[tuple[int, IndexedImage]] = []
     rng = random.Random(seed)
-    index = 0
-    for entry in walk(root):
-        if entry.kind == "manifest":
-            manifests.append(entry.rel)
-        if entry.kind != "image":
-            continue
+    for index, image in enumerate(images):
         if len(chosen) < count:
-            chosen.append((index, entry.rel))
+            chosen.append((index, image))
         elif seed is not None:
-            slot = rng.randint(0, index)  # Algorithm R: uniform over all files seen
+            slot = rng.randint(0, index)
             if slot < count:
-                chosen[slot] = (index, entry.rel)
-        index += 1
-    return [rel for _, rel in sorted(chosen)], manifests
-
-
-def _to_display(image: Image.Image) -> Image.Image:
-    if image.mode.startswith("I") or image.mode == "F":
-        array = np.asarray(image).astype(np.float64)
-        top = 65535.0 if image.mode != "F" else max(float(array.max()), 1e-12)
-        array = np.clip(array / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
-        return Image.fromarray(array, "L").convert("RGB")
-    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
-        rgba = image.convert("RGBA")
-        canvas = Image.new("RGBA", rgba.size, BACKGROUND + (255,))
-        return Image.alpha_composite(canvas, rgba).convert("RGB")
-    return image.convert("RGB")
+                chosen[slot] = (index, image)
+        else:
+            break
+    return [image for _, image in sorted(chosen, key=lambda item: item[0])]
 
 
 def make_sample_grid(
@@ -124,6 +109,8 @@ def make_sample_grid(
     max_aspect: float = 8.0,
     caption_height: int = 14,
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    boxes: bool = False,
+    masks: bool = False,
 ) -> GridInfo:
     """Write a ``rows x cols`` grid of captioned thumbnails of a folder's images.
 
@@ -146,6 +133,8 @@ def make_sample_grid(
         Height of the caption strip under each thumbnail.
     max_pixels : int
         Images declaring more pixels are shown as placeholders, not decoded.
+    boxes, masks : bool
+        Draw the manifest's boxes / blend the instance mask over each thumbnail.
 
     Returns
     -------
@@ -161,39 +150,41 @@ def make_sample_grid(
     if not 8 <= thumb_height <= 1024:
         raise StatsInputError(f"thumb_height must be 8..1024, got {thumb_height}")
     root = validate_root(source.root if isinstance(source, DatasetStats) else source)
-    chosen, manifests = _choose(root, rows * cols, seed)
+    chosen = choose_images(build_index(root).images, rows * cols, seed)
     if not chosen:
         raise StatsInputError(f"no image files in {str(root)!r} to sample; types: {ALLOWED_TYPES}")
-    labels = read_labels(root, manifests, set(chosen))
 
-    images: list[Image.Image | None] = []
-    for rel in chosen:
+    images: list[np.ndarray | None] = []
+    for item in chosen:
         try:
-            images.append(_to_display(open_image((root / rel).read_bytes(), max_pixels)))
+            images.append(load_display_image(root / item.rel, max_pixels))
         except (ImageProblem, OSError):
             images.append(None)
-    aspects = [im.width / im.height for im in images if im is not None] or [1.0]
+    aspects = [im.shape[1] / im.shape[0] for im in images if im is not None] or [1.0]
     cell_width = round(thumb_height * min(max(max(aspects), 1.0), max_aspect))
     cell_height = thumb_height + caption_height
     size = (PAD + cols * (cell_width + PAD), PAD + rows * (cell_height + PAD))
     grid = Image.new("RGB", size, BACKGROUND)
     cells = []
-    for index, (rel, image) in enumerate(zip(chosen, images, strict=True)):
+    for index, (item, image) in enumerate(zip(chosen, images, strict=True)):
         row, col = divmod(index, cols)
         x, y = PAD + col * (cell_width + PAD), PAD + row * (cell_height + PAD)
-        name = rel.rsplit("/", 1)[-1]
+        name = item.rel.rsplit("/", 1)[-1]
         if image is None:
             box = (x, y, cell_width, thumb_height)
             grid.paste(Image.new("RGB", (cell_width, thumb_height), PLACEHOLDER), (x, y))
             caption = f"unreadable: {name}"
         else:
-            thumb = ImageOps.contain(image, (cell_width, thumb_height), Image.Resampling.BILINEAR)
-            dx, dy = (cell_width - thumb.width) // 2, (thumb_height - thumb.height) // 2
-            box = (x + dx, y + dy, thumb.width, thumb.height)
-            grid.paste(thumb, (x + dx, y + dy))
-            caption = labels.get(rel, name)
+            mask = load_mask(root / item.mask) if masks and item.mask else None
+            tile = render_tile(
+                image, cell_width, thumb_height, boxes=item.boxes if boxes else None, mask=mask
+            )
+            dx, dy, w, h = tile.placed
+            box = (x + dx, y + dy, w, h)
+            grid.paste(Image.fromarray(tile.pixels, "RGB"), (x, y))
+            caption = item.caption
         grid.paste(caption_image(caption, cell_width, caption_height), (x, y + thumb_height))
-        cells.append(GridCell(row, col, rel, caption, box, image is not None))
+        cells.append(GridCell(row, col, item.rel, caption, box, image is not None))
 
     info = GridInfo(str(out_png), rows, cols, cell_width, thumb_height, caption_height, size, cells)
     meta = PngImagePlugin.PngInfo()

@@ -33,7 +33,7 @@ def _first(mapping: dict, keys: tuple[str, ...]) -> object:
     return None
 
 
-def _label_text(value: object) -> str | None:
+def label_text(value: object) -> str | None:
     if isinstance(value, str):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
@@ -59,7 +59,7 @@ def _rows_jsonl(path: Path) -> Iterator[tuple[int, str | None, str | None, str]]
             file = _first(record, FILE_KEYS)
             if file is None and "row" in record:
                 continue  # a row of a packed array file (npz), not an image file
-            label = _label_text(_first(record, LABEL_KEYS))
+            label = label_text(_first(record, LABEL_KEYS))
             yield number, file if isinstance(file, str) else None, label, ""
 
 

@@ -118,6 +118,82 @@ class GroupStats:
 
 
 @dataclass
+class MaskStats:
+    """Instance masks of a seqstudio export (counted apart from the images).
+
+    Attributes
+    ----------
+    count, total_bytes : int
+        Masks decoded and their file sizes.
+    ids_per_mask : dict of int to int
+        Masks per number of distinct non-zero ids.
+    coverage : float
+        Share of all mask pixels that are non-zero.
+    coverage_range : tuple of float
+        Smallest and largest share of one mask.
+    checked_against_boxes, disagreeing : int
+        Masks compared with their image's boxes, and those whose ids disagree.
+    """
+
+    count: int = 0
+    total_bytes: int = 0
+    ids_per_mask: dict[int, int] = field(default_factory=dict)
+    coverage: float = 0.0
+    coverage_range: tuple[float, float] = (0.0, 0.0)
+    checked_against_boxes: int = 0
+    disagreeing: int = 0
+
+
+#: The QA checks, in report order, with their titles.
+CHECKS = {
+    "corrupt": "Unreadable or corrupt files",
+    "duplicate": "Duplicate files",
+    "manifest": "Manifest / file mismatches",
+    "leakage": "Glyphs shared across splits",
+    "boxes": "Boxes empty or outside the image",
+    "masks": "Masks disagreeing with boxes",
+    "layout": "Possible masks counted as images",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem a QA check found: which check, where, and what is wrong."""
+
+    check: str
+    path: str
+    reason: str
+
+
+@dataclass
+class QAReport:
+    """Every QA check's findings (at most ``listed`` each) and full counts.
+
+    Attributes
+    ----------
+    findings : list of Finding
+        In :data:`CHECKS` order, then by path.
+    counts : dict of str to int
+        Problems per check (may exceed the findings listed).
+    skipped : dict of str to str
+        Checks that could not run, and why (e.g. no seqstudio records).
+    """
+
+    findings: list[Finding] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CHECKS, 0))
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def problem_count(self) -> int:
+        """Problems over all checks."""
+        return sum(self.counts.values())
+
+    def of(self, check: str) -> list[Finding]:
+        """The findings of one check."""
+        return [f for f in self.findings if f.check == check]
+
+
+@dataclass
 class DatasetStats:
     """Everything a scan of one folder found.
 
@@ -151,6 +227,17 @@ class DatasetStats:
         ``False`` in partial results (progress updates, cancellation).
     elapsed : float
         Seconds the scan took.
+    roles : dict of str to int
+        Files per role (``image``, ``mask``, ``annotation``, ``other``), see
+        :mod:`seqstudio.core.stats.index`.
+    masks : MaskStats or None
+        The masks, when the folder has any.
+    qa : QAReport
+        The QA checks (complete results only).
+    pixel_maps : list of PixelMap
+        Mean and std images per folder and size, then over all folders.
+    pixel_maps_skipped : dict of str to int
+        Images left out of the pixel maps (folders with too many sizes).
     """
 
     root: str
@@ -168,6 +255,11 @@ class DatasetStats:
     files_done: int = 0
     complete: bool = True
     elapsed: float = 0.0
+    roles: dict[str, int] = field(default_factory=dict)
+    masks: MaskStats | None = None
+    qa: QAReport = field(default_factory=QAReport)
+    pixel_maps: list[Any] = field(default_factory=list, repr=False)
+    pixel_maps_skipped: dict[str, int] = field(default_factory=dict)
 
     @property
     def duplicate_files(self) -> int:
@@ -176,9 +268,27 @@ class DatasetStats:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary of every field (tuples become lists)."""
-        data = _lists(asdict(self))
+        maps, self.pixel_maps = self.pixel_maps, []
+        try:
+            data = _lists(asdict(self))
+        finally:
+            self.pixel_maps = maps
+        data["pixel_maps"] = [m.describe() for m in maps]
         data["duplicate_files"] = self.duplicate_files
+        data["qa"]["problem_count"] = self.qa.problem_count
         return data
+
+    def pixel_map_sizes(self, category: str) -> list[str]:
+        """The sizes that have mean/std images in ``category``."""
+        return [m.size for m in self.pixel_maps if m.category == category]
+
+    def pixel_map(self, category: str, size: str | None = None) -> Any:
+        """The mean/std images of ``category`` (``"(all)"`` for all), of ``size`` or the
+        most common size; ``None`` if there are none."""
+        for item in self.pixel_maps:  # sorted by count within a category
+            if item.category == category and (size is None or item.size == size):
+                return item
+        return None
 
 
 def _lists(value: Any) -> Any:

@@ -8,6 +8,7 @@ import math
 import os
 from pathlib import Path
 
+from seqstudio.core.stats.checks import problem_lines
 from seqstudio.core.stats.errors import StatsInputError
 from seqstudio.core.stats.model import DatasetStats, GroupStats
 
@@ -72,11 +73,27 @@ def _summary(stats: DatasetStats, by_folder: bool) -> list[str]:
     lines = [
         "",
         f"root: {stats.root}",
-        f"files: {stats.files_done} image files scanned, {overall.image_count} counted, "
-        f"{overall.total_bytes:,} bytes, in {stats.elapsed:.2f} s",
+        f"files: {stats.files_done} image files scanned, {overall.image_count} counted"
+        + (f" as images ({stats.masks.count} masks apart)" if stats.masks else "")
+        + f", {overall.total_bytes:,} bytes, in {stats.elapsed:.2f} s",
         "formats: " + (", ".join(f"{k} {v}" for k, v in overall.formats.items()) or "-"),
         "modes: " + (", ".join(f"{k} {v}" for k, v in overall.modes.items()) or "-"),
     ]
+    if stats.roles and (stats.roles.get("mask") or stats.roles.get("annotation")):
+        lines.append("roles: " + ", ".join(f"{k} {v}" for k, v in stats.roles.items()))
+    if stats.masks is not None:
+        masks = stats.masks
+        ids = ", ".join(f"{k} ids: {v}" for k, v in masks.ids_per_mask.items())
+        low, high = masks.coverage_range
+        lines.append(
+            f"masks: {masks.count} (not in the statistics above); {ids}; coverage "
+            f"{100 * masks.coverage:.1f}% (per mask {100 * low:.1f}-{100 * high:.1f}%); "
+            f"{masks.checked_against_boxes} checked against boxes, "
+            f"{masks.disagreeing} disagree"
+        )
+    normalize = normalize_line(stats.overall)
+    if normalize:
+        lines.append(f"paste: {normalize}")
     if stats.as_rgb:
         lines.append("channels: every image converted to RGB (like Pillow convert('RGB'))")
     for group in selected_groups(stats, by_folder):
@@ -97,6 +114,12 @@ def _summary(stats: DatasetStats, by_folder: bool) -> list[str]:
             lines.append(f"  {problem.path}: {problem.reason}")
         if len(stats.problems) > MAX_LISTED_PROBLEMS:
             lines.append(f"  ... {len(stats.problems) - MAX_LISTED_PROBLEMS} more (see --json)")
+    sizes = sorted({m.size for m in stats.pixel_maps if m.category == "(all)"})
+    if len(sizes) > 1:
+        lines.append(
+            f"mixed sizes: {len(sizes)} size groups ({', '.join(sizes[:8])}); mean/std "
+            "images are given per size group"
+        )
     if stats.labels is not None:
         labels = stats.labels
         top = ", ".join(f"{k} {v}" for k, v in list(labels.label_histogram.items())[:10])
@@ -110,7 +133,31 @@ def _summary(stats: DatasetStats, by_folder: bool) -> list[str]:
         lines.append(f"digit counts: {digits}")
         if labels.missing_images:
             lines.append(f"manifest rows naming a missing image: {labels.missing_images}")
+        for group in stats.categories.values() if by_folder else []:
+            if group.labels is not None:
+                lengths = ", ".join(f"{k}: {v}" for k, v in group.labels.length_histogram.items())
+                digits = " ".join(str(c) for c in group.labels.digit_counts)
+                lines.append(
+                    f"  [{_display_name(group.name)}] {group.labels.entries} labels; "
+                    f"lengths {lengths}; digits 0-9: {digits}"
+                )
+    if stats.complete:
+        count = stats.qa.problem_count
+        lines.append(f"checks: {count} problems" if count else "checks: no problems found")
+        lines.extend(problem_lines(stats.qa, MAX_LISTED_PROBLEMS))
     return lines
+
+
+def normalize_line(group: GroupStats, digits: int = 4) -> str:
+    """``Normalize(mean=(...), std=(...))`` for torchvision, or ``""`` without images."""
+    if not group.mean or any(math.isnan(v) for v in group.mean):
+        return ""
+
+    def numbers(values: tuple[float, ...]) -> str:
+        text = ", ".join(f"{v:.{digits}f}" for v in values)
+        return text + "," if len(values) == 1 else text
+
+    return f"Normalize(mean=({numbers(group.mean)}), std=({numbers(group.std)}))"
 
 
 def write_json(stats: DatasetStats, path: str | os.PathLike[str]) -> None:

@@ -6,20 +6,33 @@ import errno
 import os
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from seqstudio.core.stats.accumulate import GroupAccumulator
 from seqstudio.core.stats.decode import ImageProblem, cv2_module, decode_image
 from seqstudio.core.stats.duplicates import content_key
-from seqstudio.core.stats.model import FileProblem
+from seqstudio.core.stats.masks import (
+    Box,
+    MaskAccumulator,
+    box_problems,
+    mask_ids,
+    mask_problems,
+)
+from seqstudio.core.stats.model import FileProblem, Finding
+from seqstudio.core.stats.pixelmaps import PixelMapAccumulator
 
 
 @dataclass
 class ChunkTask:
-    """Files to process: paths relative to ``root`` and the category of each."""
+    """Files to process: paths relative to ``root``, the category and role of each, and
+    the boxes the manifest gives (the image's own, or for a mask its image's)."""
 
     root: str
     rels: list[str]
     categories: list[str]
     max_pixels: int
+    roles: list[str] = field(default_factory=list)
+    boxes: list[tuple[Box, ...] | None] = field(default_factory=list)
 
 
 @dataclass
@@ -34,6 +47,9 @@ class ChunkResult:
     groups: dict[str, GroupAccumulator] = field(default_factory=dict)
     problems: list[FileProblem] = field(default_factory=list)
     keys: list[bytes | None] = field(default_factory=list)
+    masks: MaskAccumulator = field(default_factory=MaskAccumulator)
+    pixels: PixelMapAccumulator = field(default_factory=PixelMapAccumulator)
+    findings: list[Finding] = field(default_factory=list)
 
 
 def init_worker() -> None:
@@ -54,7 +70,9 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
     result = ChunkResult()
     groups = result.groups
     prefix = os.path.join(task.root, "")
-    for rel, category in zip(task.rels, task.categories, strict=True):
+    roles = task.roles or ["image"] * len(task.rels)
+    boxes = task.boxes or [None] * len(task.rels)
+    for rel, category, role, expected in zip(task.rels, task.categories, roles, boxes, strict=True):
         try:
             with open(prefix + rel, "rb") as handle:
                 data = handle.read()
@@ -63,6 +81,10 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
             reason = "permission denied" if denied else (exc.strerror or str(exc))
             result.problems.append(FileProblem(rel, "unreadable", f"cannot read: {reason}"))
             result.keys.append(None)
+            continue
+        if role == "mask":
+            result.keys.append(None)  # equal masks are not duplicate images
+            _add_mask(result, rel, data, expected)
             continue
         result.keys.append(content_key(data) if data else None)
         try:
@@ -78,4 +100,26 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
         if group is None:
             group = groups[category] = GroupAccumulator()
         group.add(image, len(data))
+        if image.planes:
+            result.pixels.add(category, image.planes)
+        if expected:
+            for reason in box_problems(expected, image.width, image.height):
+                result.findings.append(Finding("boxes", rel, reason))
     return result
+
+
+def _add_mask(result: ChunkResult, rel: str, data: bytes, expected) -> None:
+    cv2 = cv2_module()
+    mask = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED) if data else None
+    if mask is None or mask.ndim != 2:
+        why = "empty file (0 bytes)" if not data else "not a one-channel mask image (corrupt?)"
+        result.problems.append(FileProblem(rel, "corrupt", f"mask: {why}"))
+        return
+    found, covered = mask_ids(mask)
+    result.masks.add(found, covered, mask.size, len(data))
+    if expected is not None:
+        result.masks.checked += 1
+        reasons = mask_problems(found, expected)
+        if reasons:
+            result.masks.disagreeing += 1
+            result.findings.append(Finding("masks", rel, "; ".join(reasons)))

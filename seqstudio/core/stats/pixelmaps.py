@@ -1,0 +1,181 @@
+"""Per-pixel mean and standard-deviation images, summed exactly over workers.
+
+For every folder (category) and every image size within it, the integer sums of each
+pixel's values and of their squares are accumulated (``int64``, exact for any count a
+disk can hold); merging two accumulators adds the sums. From them, the mean image and
+the (population) std image follow in float64, on values scaled to [0, 1] like the
+per-channel figures. Grey images give one channel; colour images three (alpha is left
+out); 8- and 16-bit images of one size are kept apart (their scales differ).
+
+A folder with more than :data:`MAX_SIZE_GROUPS` sizes keeps the first ones met; the
+rest are counted in ``skipped`` (mixed-size foreign folders).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+#: Size groups kept per folder before further sizes are only counted.
+MAX_SIZE_GROUPS = 16
+_SCALE = {np.dtype(np.uint8): 255, np.dtype(np.uint16): 65535}
+
+
+@dataclass
+class _Sums:
+    count: int
+    s1: np.ndarray
+    s2: np.ndarray
+
+
+@dataclass
+class PixelMapAccumulator:
+    """Exact per-pixel sums per ``(category, width, height, channels, full scale)``."""
+
+    groups: dict[tuple[str, int, int, int, int], _Sums] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def add(self, category: str, planes: list[np.ndarray]) -> None:
+        """Add one image given as its colour planes (1 grey or 3 RGB, uint8 or uint16)."""
+        first = planes[0]
+        height, width = first.shape
+        key = (category, width, height, len(planes), _SCALE.get(first.dtype, 65535))
+        sums = self.groups.get(key)
+        if sums is None:
+            if sum(1 for k in self.groups if k[0] == category) >= MAX_SIZE_GROUPS:
+                self.skipped[category] = self.skipped.get(category, 0) + 1
+                return
+            shape = (height, width, len(planes))
+            sums = self.groups[key] = _Sums(0, np.zeros(shape, np.int64), np.zeros(shape, np.int64))
+        sums.count += 1
+        for c, plane in enumerate(planes):
+            wide = plane.astype(np.int64)
+            sums.s1[:, :, c] += wide
+            wide *= wide
+            sums.s2[:, :, c] += wide
+
+    def merge(self, other: PixelMapAccumulator) -> None:
+        """Add everything ``other`` summed."""
+        for key, theirs in other.groups.items():
+            mine = self.groups.get(key)
+            if mine is None:
+                self.groups[key] = _Sums(theirs.count, theirs.s1.copy(), theirs.s2.copy())
+            else:
+                mine.count += theirs.count
+                mine.s1 += theirs.s1
+                mine.s2 += theirs.s2
+        for category, count in other.skipped.items():
+            self.skipped[category] = self.skipped.get(category, 0) + count
+
+    def finalize(self, overall_name: str) -> list[PixelMap]:
+        """Mean/std images per folder and size, then per size over all folders."""
+        maps = [_finish(category, tuple(key), sums) for (category, *key), sums in self._items()]
+        totals: dict[tuple[int, int, int, int], _Sums] = {}
+        for (_, *key), sums in self._items():
+            total = totals.get(tuple(key))
+            if total is None:
+                totals[tuple(key)] = _Sums(sums.count, sums.s1.copy(), sums.s2.copy())
+            else:
+                total.count += sums.count
+                total.s1 += sums.s1
+                total.s2 += sums.s2
+        maps += [_finish(overall_name, key, sums) for key, sums in totals.items()]
+        return sorted(maps, key=lambda m: (m.category == overall_name, m.category, -m.count))
+
+    def _items(self):
+        return sorted(self.groups.items(), key=lambda kv: kv[0])
+
+
+@dataclass
+class PixelMap:
+    """The mean and std image of the images of one folder (or all) that share a size.
+
+    Attributes
+    ----------
+    category : str
+        Folder, or ``"(all)"``.
+    width, height : int
+        The size.
+    channels : str
+        ``"L"`` or ``"RGB"``.
+    count : int
+        Images summed.
+    mean, std : numpy.ndarray
+        ``(height, width, channels)`` float64 on [0, 1]; ``std`` is the population std.
+    """
+
+    category: str
+    width: int
+    height: int
+    channels: str
+    count: int
+    mean: np.ndarray = field(repr=False)
+    std: np.ndarray = field(repr=False)
+
+    @property
+    def size(self) -> str:
+        """``"WIDTHxHEIGHT"``."""
+        return f"{self.width}x{self.height}"
+
+    def describe(self) -> dict:
+        """The plain-data part (no arrays), for JSON."""
+        return {
+            "category": self.category,
+            "size": self.size,
+            "channels": self.channels,
+            "count": self.count,
+        }
+
+
+def _finish(category: str, key, sums: _Sums) -> PixelMap:
+    width, height, channels, scale = key
+    n = sums.count
+    mean = sums.s1 / (n * scale)
+    # n*s2 - s1**2 is computed in int64 (exact) while it cannot overflow, else in float64.
+    limit = 2**62
+    if int(sums.s1.max(initial=0)) ** 2 < limit and n * int(sums.s2.max(initial=0)) < limit:
+        diff = (n * sums.s2 - sums.s1 * sums.s1).astype(np.float64)
+    else:
+        diff = n * sums.s2.astype(np.float64) - sums.s1.astype(np.float64) ** 2
+    var = diff / (n * n * scale * scale)
+    std = np.sqrt(np.maximum(var, 0.0))
+    return PixelMap(category, width, height, "L" if channels == 1 else "RGB", n, mean, std)
+
+
+#: The std image is written as ``std * STD_PNG_GAIN * 255`` (a std of 0.5, the largest
+#: possible on [0, 1], becomes white).
+STD_PNG_GAIN = 2.0
+
+
+def write_pixel_map(item: PixelMap, path: str | os.PathLike[str], which: str = "mean") -> Path:
+    """Write the mean (or std) image as an 8-bit PNG and its exact values beside it.
+
+    The PNG holds ``round(255 * mean)`` (std: ``round(255 * 2 * std)``, see
+    :data:`STD_PNG_GAIN`); ``<path without suffix>.npy`` holds the float64 values
+    (``(height, width)`` grey or ``(height, width, 3)`` RGB). Returns the ``.npy`` path.
+
+    Raises
+    ------
+    StatsInputError
+        The files cannot be written.
+    """
+    from PIL import Image
+
+    from seqstudio.core.stats.errors import StatsInputError
+
+    values = item.mean if which == "mean" else item.std
+    gain = 1.0 if which == "mean" else STD_PNG_GAIN
+    values = values[:, :, 0] if values.shape[2] == 1 else values
+    pixels = np.clip(np.rint(values * gain * 255.0), 0, 255).astype(np.uint8)
+    out = Path(path)
+    exact = out.with_suffix(".npy")
+    try:
+        Image.fromarray(pixels, "L" if pixels.ndim == 2 else "RGB").save(out, format="PNG")
+        np.save(exact, values)
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise StatsInputError(f"cannot write {which} image {str(path)!r}: {reason}") from exc
+    return exact
