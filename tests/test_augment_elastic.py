@@ -7,7 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from seqstudio.core.augment.imgaug_backend import OpRandom, elastic_field, run_glyph_ops
+from seqstudio.core.augment.engine import run_glyph_ops
+from seqstudio.core.augment.kernels import elastic_field
+from seqstudio.core.augment.operation import OpRandom
 from seqstudio.core.cv import cv2
 from seqstudio.core.generator import SequenceGenerator
 from seqstudio.core.rng import ImageRandom

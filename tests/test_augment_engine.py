@@ -11,7 +11,8 @@ import pytest
 from seqstudio.core import rng
 from seqstudio.core.augment import load_preset
 from seqstudio.core.augment.engine import Augmenter, boxes_from_mask
-from seqstudio.core.augment.imgaug_backend import ImageLayers, _apply_channels
+from seqstudio.core.augment.image_layers import ImageLayers
+from seqstudio.core.augment.kernels import apply_channels as _apply_channels
 from seqstudio.core.cv import cv2
 from seqstudio.core.generator import SequenceGenerator
 from seqstudio.core.spec import GenerationSpec

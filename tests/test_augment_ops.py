@@ -7,11 +7,10 @@ import pytest
 
 from seqstudio.core.augment import OPS, load_preset
 from seqstudio.core.augment.engine import boxes_from_mask
-from seqstudio.core.augment.imgaug_backend import MOVING_IMAGE_OPS
 from seqstudio.core.generator import SequenceGenerator
 from seqstudio.core.spec import GenerationSpec
 
-PHOTOMETRIC = {op for op, s in OPS.items() if s.stage == "image"} - MOVING_IMAGE_OPS
+PHOTOMETRIC = {op for op, s in OPS.items() if s.stage == "image" and not s.moving}
 INDICES = (0, 1, 2)
 
 

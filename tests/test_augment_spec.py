@@ -20,15 +20,21 @@ from seqstudio.core.errors import SpecError
 from seqstudio.core.spec import GenerationSpec
 
 
-def test_schema_and_backend_mapping_agree():
-    from seqstudio.core.augment import imgaug_backend as backend
+def test_every_registered_op_implements_its_stage():
+    from seqstudio.core.augment.operation import Operation
 
     digit = {op.op for op in ops_for_stage("digit")}
     image = {op.op for op in ops_for_stage("image")}
-    assert digit == set(backend.GLYPH_OPS)
-    assert image == set(backend.IMAGE_OPS)
-    assert digit | image == set(OPS)
-    assert image >= backend.MOVING_IMAGE_OPS
+    assert digit | image == set(OPS) and not digit & image
+    for name, op in OPS.items():
+        assert isinstance(op, Operation) and op.op == name
+        if op.stage == "digit":  # affine ops give a matrix, the others pixels
+            method = "matrix" if op.affine else "apply_glyph"
+            assert not op.moving
+        else:
+            method = "apply_image"
+            assert not op.affine and not op.passes
+        assert getattr(type(op), method) is not getattr(Operation, method), (name, method)
     for op in OPS.values():
         for p in op.params:
             if p.is_range:

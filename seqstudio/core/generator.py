@@ -41,6 +41,7 @@ class _Placed:
     gaps: list[int]
     positions: list[int]  # x of each glyph in the laid-out strip
     strip_width: int
+    glyph_records: list | None = None  # realised digit-op values per glyph (augmenter)
 
 
 class SequenceGenerator:
@@ -163,7 +164,9 @@ class SequenceGenerator:
         need_mask = masks or self._augmenter is not None
         image, mask, boxes = self._render(placed, rand, params, need_mask)
         if self._augmenter is not None:
-            image, mask, boxes = self._augmenter.augment_image(image, mask, boxes, rand, params)
+            image, mask, boxes = self._augmenter.augment_image(
+                image, mask, boxes, rand, params, placed.glyph_records
+            )
         if self.spec.invert:
             image = 255 - image
         return Sample(
@@ -217,12 +220,14 @@ class SequenceGenerator:
                 int(members[rand.integer(rng.STREAM_GLYPHS, j, 0, len(members) - 1)])
             )
         glyphs, ink = [], []
+        records = [] if self._augmenter is not None else None
         extents = pool.ink_extents
         for j, g in enumerate(glyph_indices):
             glyph = pool.images[g, :, : pool.widths[g]]
             c0, c1, r0, r1 = (int(v) for v in extents[g])
             if self._augmenter is not None:
-                glyph = self._augmenter.augment_glyph(glyph, rand, j)
+                glyph, glyph_records = self._augmenter.augment_glyph_recorded(glyph, rand, j)
+                records.append(glyph_records)
                 c0, c1, r0, r1 = _ink_extent(glyph)
             if spec.crop:
                 glyph = glyph[:, c0 : c1 + 1]
@@ -242,7 +247,7 @@ class SequenceGenerator:
             positions.append(x)
             x += w + (between[j] if j < len(between) else 0)
         strip_width = sum(widths) + sum(gaps)
-        return _Placed(labels, glyph_indices, glyphs, ink, gaps, positions, strip_width)
+        return _Placed(labels, glyph_indices, glyphs, ink, gaps, positions, strip_width, records)
 
     def _render(self, placed: _Placed, rand: rng.ImageRandom, params: dict, masks: bool):
         spec = self.spec

@@ -1,13 +1,17 @@
 """Augmentation: a validated op list in the generation spec, applied exactly and reproducibly.
 
-* :mod:`~seqstudio.core.augment.schema` — every op and its parameters (single source of truth).
+* :mod:`~seqstudio.core.augment.schema` — :data:`OPS`, the registry of every op (single
+  source of truth); each op is an :class:`~seqstudio.core.augment.operation.Operation`
+  holding its parameter schema, sampling, pixels, width bound and record.
+* :mod:`~seqstudio.core.augment.glyph_ops` / :mod:`~seqstudio.core.augment.image_ops` —
+  the operations of each stage.
 * :mod:`~seqstudio.core.augment.spec` — :class:`AugmentOp` and :func:`parse_pipeline`.
 * :mod:`~seqstudio.core.augment.presets` — bundled presets ``none``, ``light``,
   ``scan-like``, ``heavy`` and user preset files.
 * :mod:`~seqstudio.core.augment.engine` — :class:`Augmenter`, called by the generator.
-* :mod:`~seqstudio.core.augment.imgaug_backend` — the only module importing imgaug.
+* :mod:`~seqstudio.core.augment.imgaug_backend` — the only module importing imgaug, lazily.
 
-Importing this package does not import imgaug; the engine does, lazily.
+Importing this package does not import imgaug; the first op that needs it does.
 """
 
 from seqstudio.core.augment.presets import list_presets, load_preset

@@ -12,7 +12,14 @@ through its two hooks:
 
 Random values are pure functions of (spec, seed, image index): op ``i`` on glyph ``j``
 draws from ``ImageRandom(rand.raw(STREAM_AUGMENT, 1 + j))`` on stream ``i`` (the image
-stage uses ``k = 0``), so results never depend on order, batching or workers.
+stage uses ``k = 0``), so results never depend on order, batching or workers. The
+realised values of the digit ops travel explicitly: :meth:`Augmenter.augment_glyph_recorded`
+returns them with the glyph and the generator hands them to
+:meth:`Augmenter.augment_image`, which records them.
+
+Each op is an :class:`~seqstudio.core.augment.operation.Operation` from the registry
+:data:`~seqstudio.core.augment.schema.OPS`: the engine only asks it to sample, apply,
+bound and record itself.
 
 Label guarantee (tested): after augmentation, ``mask > 0`` exactly where the *clean ink*
 is > 0 — the image as it would be without the photometric ops (noise, salt and pepper,
@@ -23,71 +30,53 @@ so every pixel with ``image > 0`` lies in its glyph's box.
 
 from __future__ import annotations
 
-import math
-import threading
 from typing import Any
 
 import numpy as np
 
 from seqstudio.core import rng
-from seqstudio.core.augment import imgaug_backend as backend
+from seqstudio.core.augment.image_layers import ImageLayers
+from seqstudio.core.augment.kernels import bounding_box, warp_affine
+from seqstudio.core.augment.operation import Operation, OpRandom
+from seqstudio.core.augment.schema import OPS
 from seqstudio.core.augment.spec import AugmentOp
 from seqstudio.core.errors import SpecError
 from seqstudio.core.spec import GenerationSpec
 
-_NON_SHRINKING = ("digit_blur",)
+__all__ = ["Augmenter", "boxes_from_mask", "run_glyph_ops"]
+
+GlyphRecords = list[dict[str, Any]]
+"""The realised values of every digit op on one glyph, in pipeline order."""
 
 
 class _Plan:
-    """One enabled op, prepared for fast realisation."""
+    """One enabled op of a pipeline: its index, settings and operation."""
 
-    __slots__ = ("index", "op", "probability", "ranges", "fixed", "extras")
+    __slots__ = ("index", "op", "operation", "probability")
 
     def __init__(self, index: int, op: AugmentOp) -> None:
         self.index = index
         self.op = op
+        self.operation: Operation = OPS[op.op]
         self.probability = op.probability
-        schema = op.schema
-        self.ranges = []  # (name, is_int, lo, hi, k)
-        self.fixed = {}
-        for m, ps in enumerate(schema.params):
-            value = op.params[ps.name]
-            if ps.is_range:
-                self.ranges.append((ps.name, ps.kind == "int_range", value[0], value[1], 1 + m))
-            else:
-                self.fixed[ps.name] = value
-        self.extras = backend.REALISE_EXTRAS.get(op.op)
 
-    def realise(self, sub: rng.ImageRandom) -> tuple[bool, dict[str, Any], backend.OpRandom | None]:
+    def realise(
+        self, sub: rng.ImageRandom, shared: rng.ImageRandom | None = None, glyph: int | None = None
+    ) -> tuple[bool, dict[str, Any], OpRandom | None]:
         """Whether the op applies, and its drawn values, for one glyph or image."""
         i = self.index
         p = self.probability
         if p < 1.0 and not (p > 0.0 and sub.uniform(i, 0) < p):
             return False, {}, None
-        values: dict[str, Any] = {}
-        for name, is_int, lo, hi, k in self.ranges:
-            if is_int:
-                values[name] = sub.integer(i, k, lo, hi)
-            else:
-                values[name] = lo + (hi - lo) * sub.uniform(i, k)
-        values.update(self.fixed)
-        r = backend.OpRandom(sub, i)
-        if self.extras is not None:
-            self.extras(values, r.uniform, self.op.params)
-        return True, values, r
+        r = OpRandom(sub, i, shared, glyph)
+        return True, self.operation.sample(r, self.op.params), r
 
-
-class _GlyphRecords(threading.local):
-    """The realised digit-op records of the image this thread is generating.
-
-    :meth:`Augmenter.augment_glyph` draws each glyph's values once and keeps their
-    records here, keyed by the image's key, for :meth:`Augmenter.augment_image` to
-    report; anything missing or from another image is drawn again (same values).
-    """
-
-    def __init__(self) -> None:
-        self.key: int | None = None
-        self.records: dict[int, list[dict[str, Any]]] = {}
+    def record(self, applied: bool, values: dict[str, Any]) -> dict[str, Any]:
+        """The manifest record of one realisation."""
+        record: dict[str, Any] = {"op": self.op.op, "index": self.index, "applied": applied}
+        if applied:
+            record.update(self.operation.record(values))
+        return record
 
 
 class Augmenter:
@@ -105,11 +94,19 @@ class Augmenter:
         self._digit = [_Plan(i, op) for i, op in enabled if op.stage == "digit"]
         self._image = [_Plan(i, op) for i, op in enabled if op.stage == "image"]
         self._bounds: dict[tuple[int, int], int] = {}
-        self._records = _GlyphRecords()
 
     # ------------------------------------------------------------------ digit stage
     def augment_glyph(self, glyph: np.ndarray, rand: rng.ImageRandom, j: int) -> np.ndarray:
-        """Apply the digit-stage ops to glyph ``j`` of an image.
+        """Apply the digit-stage ops to glyph ``j`` of an image (records not kept).
+
+        See :meth:`augment_glyph_recorded`.
+        """
+        return self.augment_glyph_recorded(glyph, rand, j)[0]
+
+    def augment_glyph_recorded(
+        self, glyph: np.ndarray, rand: rng.ImageRandom, j: int
+    ) -> tuple[np.ndarray, GlyphRecords]:
+        """Apply the digit-stage ops to glyph ``j`` of an image; return it and its records.
 
         Parameters
         ----------
@@ -122,57 +119,51 @@ class Augmenter:
 
         Returns
         -------
-        numpy.ndarray
+        (numpy.ndarray, list of dict)
             ``(H, w')`` uint8 with ``w' ≥ w``: the original cell, widened symmetrically
-            only as far as ink moved out of it.
+            only as far as ink moved out of it; and the realised values of every digit
+            op (pass them to :meth:`augment_image` as ``glyph_records[j]``).
         """
         if not self._digit:
-            return glyph
-        steps = self._glyph_steps(rand, j)
+            return glyph, []
+        steps, records = self._glyph_steps(rand, j)
         if not steps:
-            return glyph
+            return glyph, records
         height, width = glyph.shape
         pad = max(self._bound(width, height) - width, 0) // 2 + 2
-        work = backend.run_glyph_ops(glyph, pad, [(op, values, r) for _, op, values, r in steps])
-        first, _, ink_width, _ = backend.bounding_box(work)
+        work = run_glyph_ops(glyph, pad, [(op, values, r) for _, op, values, r in steps])
+        first, _, ink_width, _ = bounding_box(work)
         if ink_width == 0:
             if glyph.any():
-                names = ", ".join(f"augment[{i}] {op}" for i, op, _, _ in steps)
+                names = ", ".join(f"augment[{i}] {op.op}" for i, op, _, _ in steps)
                 raise SpecError(
                     f"augment[{steps[-1][0]}]",
                     f"the digit ops ({names}) erased glyph {j} entirely for this seed; "
                     "narrow their ranges (a digit must keep some ink)",
                 )
-            return work[:, pad : pad + width]
+            return work[:, pad : pad + width], records
         left = min(pad, first)
         right = max(pad + width - 1, first + ink_width - 1)
         # Trim symmetrically about the cell so the glyph stays centred in its slot.
         grow = max(pad - left, right - (pad + width - 1))
-        return np.ascontiguousarray(work[:, pad - grow : pad + width + grow])
+        return np.ascontiguousarray(work[:, pad - grow : pad + width + grow]), records
 
-    def _glyph_steps(self, rand: rng.ImageRandom, j: int) -> list:
-        """Draw glyph ``j``'s digit-op values once: the applied steps; records kept."""
+    def _glyph_steps(self, rand: rng.ImageRandom, j: int) -> tuple[list, GlyphRecords]:
+        """Draw glyph ``j``'s digit-op values once: the applied steps and all records."""
         sub = rng.ImageRandom(rand.raw(rng.STREAM_AUGMENT, 1 + j))
+        shared = rng.ImageRandom(rand.raw(rng.STREAM_AUGMENT, 0))
         steps = []
         records = []
         for plan in self._digit:
-            applied, values, r = plan.realise(sub)
-            records.append(_record(plan, applied, values))
+            applied, values, r = plan.realise(sub, shared, j)
+            records.append(plan.record(applied, values))
             if applied:
-                steps.append((plan.index, plan.op.op, values, r))
-        cache = self._records
-        if cache.key != rand.key:
-            cache.key = rand.key
-            cache.records = {}
-        cache.records[j] = records
-        return steps
+                steps.append((plan.index, plan.operation, values, r))
+        return steps, records
 
-    def _glyph_records(self, rand: rng.ImageRandom, j: int) -> list[dict[str, Any]]:
-        cache = self._records
-        if cache.key == rand.key and j in cache.records:
-            return cache.records[j]
-        sub = rng.ImageRandom(rand.raw(rng.STREAM_AUGMENT, 1 + j))
-        return [_record(plan, *plan.realise(sub)[:2]) for plan in self._digit]
+    def glyph_records(self, rand: rng.ImageRandom, j: int) -> GlyphRecords:
+        """The realised digit-op values of glyph ``j``, drawn without touching pixels."""
+        return self._glyph_steps(rand, j)[1]
 
     # ------------------------------------------------------------------ width bounds
     def _bound(self, width: int, height: int) -> int:
@@ -221,11 +212,7 @@ class Augmenter:
         ink_bound = _width_bound(self._digit, half_w, half_h, height)
         if not crop:
             return cells, np.maximum(cells, ink_bound)
-        shrinks = any(
-            p.op.op not in _NON_SHRINKING
-            and not (p.op.op == "stroke" and p.op.params["radius"][0] >= 0)
-            for p in self._digit
-        )
+        shrinks = any(p.operation.may_narrow(p.op.params) for p in self._digit)
         return (np.ones_like(laid) if shrinks else laid), np.maximum(ink_bound, 1)
 
     # ------------------------------------------------------------------ image stage
@@ -236,6 +223,7 @@ class Augmenter:
         boxes: np.ndarray,
         rand: rng.ImageRandom,
         params: dict,
+        glyph_records: list[GlyphRecords] | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Apply the image-stage ops; transform the mask and boxes with moving ops.
 
@@ -254,6 +242,9 @@ class Augmenter:
             The image's random numbers.
         params : dict
             Realised parameters of the image; updated in place.
+        glyph_records : list of list of dict, optional
+            The records :meth:`augment_glyph_recorded` returned for each glyph; drawn
+            again (the same values) when not given.
 
         Returns
         -------
@@ -262,25 +253,25 @@ class Augmenter:
         """
         count = len(boxes)
         if self._digit:
-            params["glyph_augment"] = [self._glyph_records(rand, j) for j in range(count)]
-            self._records.key = None  # this image is done: keep nothing for the next one
-            self._records.records = {}
+            if glyph_records is None:
+                glyph_records = [self.glyph_records(rand, j) for j in range(count)]
+            params["glyph_augment"] = list(glyph_records)
         if not self._image:
             return image, mask, boxes
         sub = rng.ImageRandom(rand.raw(rng.STREAM_AUGMENT, 0))
-        layers = backend.ImageLayers(image, mask, count)
+        layers = ImageLayers(image, mask, count)
         records = []
         last_moving = None
         for plan in self._image:
             applied, values, r = plan.realise(sub)
-            records.append(_record(plan, applied, values))
+            records.append(plan.record(applied, values))
             if applied:
-                backend.IMAGE_OPS[plan.op.op](layers, values, r)
-                if layers.moved and plan.op.op in backend.MOVING_IMAGE_OPS:
+                plan.operation.apply_image(layers, values, r)
+                if layers.moved and plan.operation.moving:
                     last_moving = plan
         params["augment"] = records
         out = layers.image
-        if out.dtype != np.uint8 or out.shape != image.shape:  # pragma: no cover - backend contract
+        if out.dtype != np.uint8 or out.shape != image.shape:  # pragma: no cover - op contract
             raise RuntimeError(f"augmentation changed the image to {out.dtype} {out.shape}")
         if not layers.moved:
             return out, mask, boxes
@@ -298,6 +289,51 @@ class Augmenter:
         return out, new_mask, new_boxes
 
 
+def run_glyph_ops(
+    glyph: np.ndarray, pad: int, steps: list[tuple[Operation | str, dict, OpRandom]]
+) -> np.ndarray:
+    """Apply realised digit ops to a glyph padded by ``pad`` columns on each side.
+
+    Consecutive affine ops (rotate, shear, scale, translate, ...) are composed into one
+    matrix and applied with a single bilinear warp (one interpolation, not several); an
+    affine op whose matrix depends on the pixels gets the glyph as it is at that point.
+
+    Parameters
+    ----------
+    glyph : numpy.ndarray
+        ``(H, w)`` uint8 glyph.
+    pad : int
+        Columns of background added on each side.
+    steps : list of (Operation or str, dict, OpRandom)
+        Each op (or its name) with its realised values and random numbers.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(H, w + 2 * pad)`` uint8; the caller trims it.
+    """
+    height, width = glyph.shape
+    work = np.zeros((height, width + 2 * pad), np.uint8)
+    work[:, pad : pad + width] = glyph
+    cx, cy = pad + (width - 1) / 2, (height - 1) / 2
+    cell = (pad, pad + width - 1, height)
+    matrix = None
+    for op, values, rand in steps:
+        operation = OPS[op] if isinstance(op, str) else op
+        if operation.affine:
+            if operation.needs_pixels and matrix is not None:
+                work, matrix = warp_affine(work, matrix), None
+            m = operation.matrix(values, work, cx, cy, height)
+            matrix = m if matrix is None else m @ matrix
+            continue
+        if matrix is not None:
+            work, matrix = warp_affine(work, matrix), None
+        work = operation.apply_glyph(work, values, rand, cell)
+    if matrix is not None:
+        work = warp_affine(work, matrix)
+    return work
+
+
 _PER_LABEL_BOXES = 16  # up to this many glyphs, one bounding-rect scan per label is fastest
 
 
@@ -308,7 +344,7 @@ def boxes_from_mask(mask: np.ndarray, count: int) -> np.ndarray:
         return boxes
     if count <= _PER_LABEL_BOXES:
         for k in range(1, count + 1):
-            boxes[k - 1] = backend.bounding_box(mask == k)
+            boxes[k - 1] = bounding_box(mask == k)
         return boxes
     cols_any = np.zeros((count + 1, mask.shape[1]), bool)
     rows_any = np.zeros((count + 1, mask.shape[0]), bool)
@@ -330,66 +366,27 @@ def _had_ink(mask: np.ndarray, count: int) -> np.ndarray:
     return present[1:]
 
 
-def _record(plan: _Plan, applied: bool, values: dict[str, Any]) -> dict[str, Any]:
-    record: dict[str, Any] = {"op": plan.op.op, "index": plan.index, "applied": applied}
-    if applied:
-        for name, value in values.items():
-            if isinstance(value, float):
-                value = round(value, 6)
-            elif isinstance(value, list):
-                value = [round(float(v), 6) for v in value]
-            record[name] = value
-    return record
-
-
 def _width_bound(
     plans: list[_Plan], half_w: np.ndarray, half_h: np.ndarray, height: int
 ) -> np.ndarray:
     """Conservative largest ink width after the digit ops (vectorised over glyphs).
 
-    ``half_w``/``half_h`` bound the ink's distance from the cell centre; they are pushed
-    through each op's largest parameters. Vertically ink never gets further than
-    ``height / 2`` from the centre (rows outside the frame are cut).
+    ``half_w``/``half_h`` bound the ink's distance from the cell centre; each op pushes
+    them through its largest parameters (:meth:`Operation.reach`). Vertically ink never
+    gets further than ``height / 2`` from the centre (rows outside the frame are cut).
     """
     hw = np.asarray(half_w, np.float64).copy()
-    hh = np.minimum(np.asarray(half_h, np.float64), height / 2)
     cap = height / 2
+    hh = np.minimum(np.asarray(half_h, np.float64), cap)
     warps = 0  # interpolation passes: consecutive affine ops are fused into one warp
     previous_affine = False
     for plan in plans:
-        op, params = plan.op.op, plan.op.params
-        affine = op in backend.AFFINE_OPS
-        if affine and not previous_affine:
+        operation = plan.operation
+        if operation.affine and (not previous_affine or operation.needs_pixels):
             warps += 1
-        previous_affine = affine
-        if op == "rotate":
-            a = math.radians(max(abs(v) for v in params["angle"]))
-            radius = np.hypot(hw, hh)
-            reach_w = np.where(np.arctan2(hh, hw) <= a, radius, hw * math.cos(a) + hh * math.sin(a))
-            reach_h = np.where(np.arctan2(hw, hh) <= a, radius, hh * math.cos(a) + hw * math.sin(a))
-            hw, hh = reach_w, np.minimum(reach_h, cap)
-        elif op == "shear":
-            hw = hw + hh * math.tan(math.radians(max(abs(v) for v in params["angle"])))
-        elif op == "scale":
-            f = params["factor"][1]
-            hw, hh = hw * f, np.minimum(hh * f, cap)
-        elif op == "translate":
-            hw = hw + max(abs(v) for v in params["x"]) * height
-            hh = np.minimum(hh + max(abs(v) for v in params["y"]) * height, cap)
-        elif op == "elastic":
-            hw, hh = hw + params["alpha"][1], np.minimum(hh + params["alpha"][1], cap)
-            warps += 1
-        elif op == "stroke":
-            r = max(params["radius"][1], 0)
-            hw, hh = hw + r, np.minimum(hh + r, cap)
-        elif op == "digit_blur":
-            r = (backend.gaussian_ksize(params["sigma"][1]) - 1) / 2
-            hw, hh = hw + r, np.minimum(hh + r, cap)
-        elif op == "digit_perspective":
-            s = params["strength"][1]
-            # Corners move ≤ s·height; allow twice that plus a proportional term.
-            hw = hw * (1 + 4 * s) + 2 * s * height
-            hh = np.minimum(hh * (1 + 4 * s) + 2 * s * height, cap)
-            warps += 1
+        previous_affine = operation.affine
+        warps += operation.passes
+        hw, hh = operation.reach(hw, hh, plan.op.params, height)
+        hh = np.minimum(hh, cap)
     # Each interpolation pass can light pixels up to 1 px beyond the exact mapped ink.
     return (np.ceil(2 * (hw + warps)) + 1).astype(np.int64)

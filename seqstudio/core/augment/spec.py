@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from seqstudio.core.augment.schema import OPS, OpSchema, ParamSchema
+from seqstudio.core.augment.operation import Operation, ParamSchema
+from seqstudio.core.augment.schema import OPS
 from seqstudio.core.errors import SpecError
 
 _OP_KEYS = ("op", "enabled", "probability", "params")
@@ -62,8 +63,8 @@ class AugmentOp:
         )
 
     @property
-    def schema(self) -> OpSchema:
-        """The op's schema entry."""
+    def schema(self) -> Operation:
+        """The op's registry entry (its schema and behaviour)."""
         return OPS[self.op]
 
     @property
@@ -188,6 +189,7 @@ def _validate_op(op: AugmentOp, where: str) -> None:
     for ps in schema.params:
         value = params.get(ps.name, ps.default)
         checked[ps.name] = _check_param(ps, value, f"{where}.params.{ps.name}", name)
+    schema.check(checked, f"{where}.params")
     object.__setattr__(op, "params", MappingProxyType(checked))
 
 
