@@ -55,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_spec_arguments(parser)
     out = parser.add_argument_group("dataset")
     out.add_argument(
-        "-o", "--output", required=True, metavar="DIR", help="dataset folder (must be empty or new)"
+        "-o", "--output", metavar="DIR", help="dataset folder (must be empty or new; required)"
     )
     out.add_argument(
         "--count",
@@ -107,6 +107,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     mode.add_argument(
         "--overwrite", action="store_true", help="replace the seqstudio dataset in DIR"
     )
+    mode.add_argument(
+        "--verify",
+        metavar="DIR",
+        help="check every file the export in DIR records (size and SHA-256) and change nothing; "
+        "exit 1 if any is missing or damaged (--resume repairs them)",
+    )
     out.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     parser.set_defaults(func=run)
 
@@ -116,17 +122,21 @@ def run(args: argparse.Namespace) -> int:
     from seqstudio.core.export import (
         ExportError,
         FolderNotEmptyError,
-        export_dataset,
         prepare_export,
+        run_export,
     )
     from seqstudio.core.export.resume import ResumeConflict, has_dataset_json
 
+    if args.verify is not None:
+        return _verify(args)
+    if not args.output:
+        raise SpecError("--output", "is required (the dataset folder, e.g. -o data)")
     try:
         if args.resume and has_dataset_json(args.output):
             spec, count, options = _recorded_settings(args)
         else:
             spec, count, options = _settings_from_args(args)
-        prepare_export(spec, count, args.output, options)  # validates; writes nothing
+        job = prepare_export(spec, count, args.output, options)  # validates; writes nothing
     except ResumeConflict as exc:
         raise SpecError(_conflicting_option(exc.field, args), exc.message) from None
     except SpecError as exc:
@@ -144,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
     bar = None if args.quiet else _ProgressBar(sys.stderr)
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
-        result = export_dataset(spec, count, args.output, options, progress=bar, cancel=stop.is_set)
+        result = run_export(job, progress=bar, cancel=stop.is_set)
     finally:
         signal.signal(signal.SIGINT, previous)
         if bar is not None:
@@ -160,11 +170,38 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         splits = ", ".join(f"{name} {n:,}" for name, n in result.split_counts.items() if n)
         resumed = f", {result.already_done:,} already there" if result.already_done else ""
+        if result.repaired:
+            resumed += f", {result.repaired:,} missing or damaged repaired"
         print(
             f"exported {result.total:,} images ({splits}) to {result.out_dir}{resumed}: "
             f"{result.written:,} made in {result.elapsed:.1f} s ({result.rate:,.0f} images/s)"
         )
     return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    """``--verify DIR``: check every recorded file, change nothing; 1 if any is damaged."""
+    from seqstudio.core.export import verify_export
+
+    if args.output and args.output != args.verify:
+        raise SpecError("--verify", "takes the folder itself; leave out -o/--output")
+    doc, report = verify_export(args.verify)
+    status = doc.get("status")
+    state = (
+        "complete"
+        if status == "complete"
+        else f"{status or 'unfinished'} (finish it with --resume)"
+    )
+    if report.ok:
+        print(f"{args.verify}: all {report.checked:,} recorded files intact; the export is {state}")
+        return 0
+    print(
+        f"seqstudio: {args.verify}: {len(report.problems):,} of {report.checked:,} recorded files "
+        f"missing or damaged: {report.summary()}; repair with: "
+        f"seqstudio export -o {shlex.quote(args.verify)} --resume",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def _settings_from_args(args: argparse.Namespace):

@@ -17,13 +17,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from seqstudio.core.export import writers
+from seqstudio.core.export.checksums import check_dataset, record_final_files
 from seqstudio.core.export.errors import ExportError
-from seqstudio.core.export.folder import clear_folder, open_splits
+from seqstudio.core.export.folder import check_folder, clear_folder, open_splits
 from seqstudio.core.export.job import ExportJob
+from seqstudio.core.export.lock import export_lock
 from seqstudio.core.export.manifest import write_dataset_json
 from seqstudio.core.export.options import ExportOptions
 from seqstudio.core.export.plan import prepare_export
-from seqstudio.core.export.scheduler import Manifests, RunOutcome, plan_chunks, run_chunks
+from seqstudio.core.export.scheduler import (
+    Manifests,
+    RepairSink,
+    RunOutcome,
+    plan_chunks,
+    repair_chunks,
+    run_chunks,
+)
 from seqstudio.core.progress import CancelCheck, ProgressCallback, ProgressTracker
 from seqstudio.core.spec import GenerationSpec
 
@@ -48,6 +57,8 @@ class ExportResult:
         The cancel check asked to stop; run again with ``resume`` to finish.
     elapsed : float
         Seconds this call took.
+    repaired : int
+        Recorded images found missing or damaged and made again (``resume``).
     """
 
     out_dir: Path
@@ -57,6 +68,7 @@ class ExportResult:
     split_counts: dict[str, int]
     cancelled: bool
     elapsed: float
+    repaired: int = 0
 
     @property
     def complete(self) -> bool:
@@ -123,6 +135,10 @@ def run_export(
 ) -> ExportResult:
     """Run a job :func:`~seqstudio.core.export.plan.prepare_export` checked.
 
+    The folder's export lock (:func:`~seqstudio.core.export.lock.export_lock`) is held
+    throughout, and the folder is checked again under it. On resume, every recorded
+    file is checked first and missing or damaged ones are made again.
+
     Parameters
     ----------
     job : ExportJob
@@ -135,11 +151,36 @@ def run_export(
     ExportResult
     """
     start_time = time.perf_counter()
-    out, opts, plan = job.out_dir, job.options, job.plan
+    out = job.out_dir
+    made = not out.exists()
     try:
-        if opts.overwrite and out.is_dir():
-            clear_folder(out)
         out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _write_error(exc) from None
+    try:
+        with export_lock(out):
+            check_folder(job)  # again: the folder may have changed since prepare_export
+            return _run_locked(job, progress, cancel, start_time)
+    except BaseException:
+        if made:
+            with contextlib.suppress(OSError):
+                out.rmdir()  # only if still empty: nothing was written
+        raise
+
+
+def _run_locked(
+    job: ExportJob,
+    progress: ProgressCallback | None,
+    cancel: CancelCheck | None,
+    start_time: float,
+) -> ExportResult:
+    out, opts, plan = job.out_dir, job.options, job.plan
+    redo: dict[str, set[int]] = {}
+    if job.previous is not None:
+        redo = _damage_to_repair(job)
+    try:
+        if opts.overwrite:
+            clear_folder(out)
         created = write_dataset_json(
             out, job.settings, "running", job.previous.get("created") if job.previous else None
         )
@@ -147,21 +188,30 @@ def run_export(
     except OSError as exc:
         raise _write_error(exc) from None
     already = sum(done.values())
+    repairs = repair_chunks(job, redo)
     chunks = plan_chunks(job, done)
-    tracker = ProgressTracker(sum(c.count for c in chunks), progress)
+    tracker = ProgressTracker(sum(c.count for c in repairs + chunks), progress)
     outcome = RunOutcome()
+    sink = RepairSink()
+    if repairs:
+        run_chunks(job, repairs, sink, tracker, cancel, outcome)
+        if outcome.error is None and not outcome.cancelled:
+            _check_repaired(job)
     try:
-        with Manifests(job, done) as manifests:
-            run_chunks(job, chunks, manifests, tracker, cancel, outcome)
+        if outcome.error is None and not outcome.cancelled:
+            with Manifests(job, done) as manifests:
+                run_chunks(job, chunks, manifests, tracker, cancel, outcome)
     except OSError as exc:
         outcome.error = outcome.error or exc
     tracker.finish()
-    written = tracker.done
+    written = tracker.done - sink.repaired
     complete = already + written == plan.total
     try:
-        if complete and outcome.error is None:
+        if complete and outcome.error is None and not outcome.cancelled:
             _finalize(job)
-            write_dataset_json(out, job.settings, "complete", created)
+            names = [info.name for info in plan.splits if info.count]
+            files = record_final_files(out, names, opts.format)
+            write_dataset_json(out, job.settings, "complete", created, files)
         else:
             write_dataset_json(out, job.settings, "incomplete", created)
     except OSError as exc:
@@ -176,7 +226,47 @@ def run_export(
         split_counts={info.name: info.count for info in plan.splits},
         cancelled=outcome.cancelled,
         elapsed=time.perf_counter() - start_time,
+        repaired=sink.repaired,
     )
+
+
+def _damage_to_repair(job: ExportJob) -> dict[str, set[int]]:
+    """Check every recorded file of the folder; return the images to make again.
+
+    Damaged packed (npz) arrays make their whole split be made again; damaged COCO or
+    YOLO files are rewritten at completion. A damaged manifest cannot be repaired.
+    """
+    out = job.out_dir
+    report = check_dataset(out, job.previous or {})
+    redo = report.images_to_redo()
+    unrepairable = []
+    for problem in report.problems:
+        if problem.index is not None:
+            continue
+        rel = problem.path
+        split, _, name = rel.partition("/")
+        if job.options.format == "npz" and name in ("images.npy", "masks.npy", "labels.npz"):
+            (out / split / writers.METADATA).unlink(missing_ok=True)  # remade from scratch
+            continue
+        if name == writers.COCO_NAME or rel == writers.YOLO_YAML:
+            continue  # rewritten by _finalize
+        unrepairable.append(problem)
+    if unrepairable:
+        raise ExportError(
+            f"cannot repair {out}: {'; '.join(str(p) for p in unrepairable[:3])}"
+            f"{' …' if len(unrepairable) > 3 else ''} (export again with overwrite)"
+        )
+    return redo
+
+
+def _check_repaired(job: ExportJob) -> None:
+    report = check_dataset(job.out_dir, job.previous or {})
+    left = [p for p in report.problems if p.index is not None]
+    if left:
+        raise ExportError(
+            f"files made again differ from their records in {job.out_dir}: {left[0]} "
+            "(was the dataset made by another seqstudio version? export again with overwrite)"
+        )
 
 
 def _write_error(exc: BaseException) -> ExportError:

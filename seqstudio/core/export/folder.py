@@ -15,8 +15,16 @@ from pathlib import Path
 import numpy as np
 
 from seqstudio.core.export import writers
+from seqstudio.core.export.checksums import (
+    CHECKSUM_DIR,
+    CheckReport,
+    check_dataset,
+    owned_entries,
+    recover_file_list,
+)
 from seqstudio.core.export.errors import ExportError, FolderNotEmptyError
 from seqstudio.core.export.job import ExportJob
+from seqstudio.core.export.lock import LOCK_NAME, ExportLockedError, lock_holder
 from seqstudio.core.export.manifest import (
     DATASET_JSON,
     first_difference,
@@ -46,7 +54,10 @@ def check_folder(job: ExportJob) -> None:
     existing = out if out.is_dir() else _existing_parent(out)
     if not os.access(existing, os.W_OK | os.X_OK):
         raise ExportError(f"{existing} is not writable")
-    entries = list(out.iterdir()) if out.is_dir() else []
+    holder = lock_holder(out) if out.is_dir() else None
+    if holder is not None:
+        raise ExportLockedError(out, holder or None)
+    entries = [e for e in out.iterdir() if e.name != LOCK_NAME] if out.is_dir() else []
     remaining = job.plan.total
     if entries:
         if opts.resume:
@@ -59,10 +70,7 @@ def check_folder(job: ExportJob) -> None:
             job.previous = doc
             remaining = max(remaining - recorded_count(job), 0)
         elif opts.overwrite:
-            if not (out / DATASET_JSON).is_file():
-                raise ExportError(
-                    f"{out} is not empty and holds no {DATASET_JSON}; refusing to overwrite it"
-                )
+            owned_for_overwrite(out)
         else:
             raise FolderNotEmptyError(
                 out,
@@ -76,6 +84,28 @@ def check_folder(job: ExportJob) -> None:
         raise ExportError(
             f"not enough free space for {out}: about {need / 1e6:,.0f} MB needed, {free / 1e6:,.0f} MB free"
         )
+
+
+def verify_export(out_dir: str | Path) -> tuple[dict, CheckReport]:
+    """Check every file the export in ``out_dir`` records; change nothing.
+
+    Returns
+    -------
+    (dataset.json, CheckReport)
+
+    Raises
+    ------
+    ExportError
+        No readable seqstudio ``dataset.json``, or another process is writing the folder.
+    """
+    out = Path(out_dir).expanduser()
+    if not out.is_dir():
+        raise ExportError(f"{out} is not a folder")
+    holder = lock_holder(out)
+    if holder is not None:
+        raise ExportLockedError(out, holder or None)
+    doc = read_dataset_json(out)
+    return doc, check_dataset(out, doc)
 
 
 def recorded_count(job: ExportJob) -> int:
@@ -109,9 +139,45 @@ def _tree_size(path: Path) -> int:
     return size
 
 
+def owned_for_overwrite(out: Path) -> list[Path]:
+    """The entries of ``out`` that overwrite removes: all of them, and all a seqstudio export's.
+
+    Raises
+    ------
+    ExportError
+        ``out`` holds no seqstudio ``dataset.json`` or holds anything its export did not
+        write; the message names what overwrite would have deleted.
+    """
+    entries = sorted(e for e in out.iterdir() if e.name != LOCK_NAME)
+    if not (out / DATASET_JSON).is_file():
+        raise ExportError(
+            f"refusing to overwrite {out}: it holds no {DATASET_JSON} of a seqstudio export, "
+            f"so overwrite would delete files it did not write: {_names(out, entries)}"
+        )
+    try:
+        doc = read_dataset_json(out)
+    except ExportError as exc:
+        raise ExportError(
+            f"refusing to overwrite {out}: {exc}; overwrite would delete files seqstudio did "
+            f"not write: {_names(out, entries)}"
+        ) from None
+    owned, foreign = owned_entries(out, doc)
+    if foreign:
+        raise ExportError(
+            f"refusing to overwrite {out}: it holds files its seqstudio export did not write, "
+            f"which overwrite would delete: {_names(out, foreign)} (move them away first)"
+        )
+    return owned
+
+
+def _names(out: Path, paths: list[Path], limit: int = 5) -> str:
+    shown = ", ".join(str(p.relative_to(out)) + ("/" if p.is_dir() else "") for p in paths[:limit])
+    return shown + (f" and {len(paths) - limit:,} more" if len(paths) > limit else "")
+
+
 def clear_folder(out: Path) -> None:
-    """Remove the dataset in ``out`` (``overwrite``)."""
-    for entry in out.iterdir():
+    """Remove the seqstudio dataset in ``out`` (``overwrite``): only what its export wrote."""
+    for entry in owned_for_overwrite(out):
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry)
         else:
@@ -123,6 +189,9 @@ def open_splits(job: ExportJob) -> dict[str, int]:
     out, opts = job.out_dir, job.options
     done: dict[str, int] = {}
     npz = opts.format == "npz"
+    if not npz:
+        (out / CHECKSUM_DIR).mkdir(exist_ok=True)
+        _remove_tmp(out / CHECKSUM_DIR)
     if opts.masks and not npz:
         (out / writers.MASK_DIR).mkdir(exist_ok=True)
         _remove_tmp(out / writers.MASK_DIR)
@@ -134,6 +203,8 @@ def open_splits(job: ExportJob) -> dict[str, int]:
         split_dir.mkdir(exist_ok=True)
         _remove_tmp(split_dir)
         count = recover_manifests(split_dir, with_csv=not npz)
+        if not npz:
+            recover_file_list(out, info.name, info.first_index + count)
         if count:
             last = last_record(split_dir)
             if (

@@ -26,9 +26,18 @@ SCHEMA = "seqstudio.dataset"
 SCHEMA_VERSION = 1
 
 
-def dataset_document(settings: dict[str, Any], status: str, created: str | None) -> dict[str, Any]:
-    """The ``dataset.json`` content for ``settings`` (see :func:`write_dataset_json`)."""
-    return {
+def dataset_document(
+    settings: dict[str, Any],
+    status: str,
+    created: str | None,
+    files: dict[str, list] | None = None,
+) -> dict[str, Any]:
+    """The ``dataset.json`` content for ``settings`` (see :func:`write_dataset_json`).
+
+    ``files`` (``{relative path: [size, sha256]}``) records the files written at
+    completion; per-image files are listed in ``checksums/<split>.jsonl``.
+    """
+    doc = {
         "schema": SCHEMA,
         "version": SCHEMA_VERSION,
         "seqstudio_version": __version__,
@@ -39,15 +48,23 @@ def dataset_document(settings: dict[str, Any], status: str, created: str | None)
             "numbering": "global image index, split-major (train, val, test), zero-padded file names",
             "image_bytes": "image i depends only on (spec, seed, i) and its split's glyph pool",
             "manifest": "<split>/metadata.jsonl, one record per image in index order",
+            "files": "checksums/<split>.jsonl: path, size, sha256 of every file of every image",
         },
     }
+    if files is not None:
+        doc["files"] = files
+    return doc
 
 
 def write_dataset_json(
-    out_dir: Path, settings: dict[str, Any], status: str, created: str | None
+    out_dir: Path,
+    settings: dict[str, Any],
+    status: str,
+    created: str | None,
+    files: dict[str, list] | None = None,
 ) -> str:
     """Write ``dataset.json`` atomically; return its creation time."""
-    doc = dataset_document(settings, status, created)
+    doc = dataset_document(settings, status, created, files)
     write_atomic(
         out_dir / DATASET_JSON, (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
     )

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from seqstudio.core.export import writers
+from seqstudio.core.export.checksums import file_list
 from seqstudio.core.export.job import ExportJob
 from seqstudio.core.export.worker import Chunk, ChunkResult, WorkerConfig, WorkerState
 from seqstudio.core.progress import CancelCheck, ProgressTracker
@@ -88,7 +89,11 @@ def worker_config(job: ExportJob) -> WorkerConfig:
 
 
 class Manifests:
-    """The open manifest files of every split; records are appended in index order."""
+    """The open manifest files of every split; records are appended in index order.
+
+    A chunk's file records (``checksums/<split>.jsonl``) are written and flushed before its manifest
+    records, so every image a manifest names has its size and hash recorded.
+    """
 
     def __init__(self, job: ExportJob, done: dict[str, int]) -> None:
         self._job = job
@@ -101,17 +106,21 @@ class Manifests:
         for info in self._job.plan.splits:
             if info.count:
                 meta = open(out / info.name / writers.METADATA, "a", encoding="utf-8", newline="")
-                csv = (
-                    open(out / info.name / writers.LABELS_CSV, "a", encoding="utf-8", newline="")
-                    if with_csv
-                    else None
-                )
-                self._files[info.name] = (meta, csv)
+                csv = files = None
+                if with_csv:
+                    csv = open(
+                        out / info.name / writers.LABELS_CSV, "a", encoding="utf-8", newline=""
+                    )
+                    files = open(file_list(out, info.name), "a", encoding="utf-8", newline="")
+                self._files[info.name] = (meta, csv, files)
         return self
 
     def append(self, chunk: Chunk, result: ChunkResult) -> None:
         """Append a chunk's records (the images they name are complete)."""
-        meta, csv = self._files[chunk.split]
+        meta, csv, files = self._files[chunk.split]
+        if files is not None:
+            files.write(result.files)
+            files.flush()
         meta.write(result.records)
         meta.flush()
         if csv is not None:
@@ -120,16 +129,57 @@ class Manifests:
         self.recorded[chunk.split] += result.done
 
     def __exit__(self, *exc) -> None:
-        for meta, csv in self._files.values():
-            meta.close()
-            if csv is not None:
-                csv.close()
+        for handles in self._files.values():
+            for handle in handles:
+                if handle is not None:
+                    handle.close()
+
+
+class RepairSink:
+    """Takes the place of :class:`Manifests` when recorded images are made again.
+
+    Their records are in the manifests already (and identical), so nothing is appended.
+    """
+
+    def __init__(self) -> None:
+        self.repaired = 0
+
+    def append(self, chunk: Chunk, result: ChunkResult) -> None:
+        """Count the images made again."""
+        self.repaired += result.done
+
+
+def repair_chunks(job: ExportJob, redo: dict[str, set[int]]) -> list[Chunk]:
+    """Chunks that make the images ``redo`` names (``split -> global indices``) again."""
+    chunks: list[Chunk] = []
+    for seg in job.plan.segments:
+        wanted = sorted(
+            i for i in redo.get(seg.split, ()) if seg.start <= i < seg.start + seg.count
+        )
+        run: list[int] = []
+        for index in [*wanted, None]:
+            if run and (index is None or index != run[-1] + 1 or len(run) >= 64):
+                first = run[0]
+                chunks.append(
+                    Chunk(
+                        len(chunks),
+                        seg.split,
+                        seg.line,
+                        first,
+                        len(run),
+                        seg.row + first - seg.start,
+                    )
+                )
+                run = []
+            if index is not None:
+                run.append(index)
+    return chunks
 
 
 def run_chunks(
     job: ExportJob,
     chunks: list[Chunk],
-    manifests: Manifests,
+    manifests: Manifests | RepairSink,
     tracker: ProgressTracker,
     cancel: CancelCheck | None,
     outcome: RunOutcome,

@@ -18,6 +18,7 @@ import numpy as np
 
 from seqstudio.core import rng
 from seqstudio.core.export import writers
+from seqstudio.core.export.checksums import file_line
 from seqstudio.core.export.splits import ExportPlan, SplitInfo, split_source
 from seqstudio.core.sample import Sample
 from seqstudio.core.spec import GenerationSpec
@@ -61,6 +62,7 @@ class ChunkResult:
     done: int
     records: str
     labels_csv: str
+    files: str = ""  # file-list lines: path, size and SHA-256 of every file written
 
 
 def spec_for(
@@ -160,7 +162,7 @@ class WorkerState:
         suffix = "." + cfg.format
         yolo = "yolo" in cfg.annotations
         height, width = gen.spec.height, gen.spec.width
-        records, csv_rows, written = [], [], []
+        records, csv_rows, written, files = [], [], [], []
         done = 0
         for sample in self._samples(chunk, gen, cfg.masks, should_stop):
             if should_stop():
@@ -170,14 +172,16 @@ class WorkerState:
             data = writers.encode_image(sample.image, cfg.format, cfg.jpeg_quality)
             if cfg.masks:
                 mask = writers.mask_array(sample.mask, len(sample.labels))
-                writers.write_atomic(mask_dir / f"{stem}.png", writers.encode_image(mask, "png", 0))
+                encoded = writers.encode_image(mask, "png", 0)
+                writers.write_atomic(mask_dir / f"{stem}.png", encoded)
+                files.append(file_line(sample.index, f"{writers.MASK_DIR}/{stem}.png", encoded))
             if yolo:
                 classes = [self.class_id[label] for label in sample.labels]
-                writers.write_atomic(
-                    split_dir / f"{stem}.txt",
-                    writers.yolo_text(sample.boxes, classes, width, height),
-                )
+                text = writers.yolo_text(sample.boxes, classes, width, height)
+                writers.write_atomic(split_dir / f"{stem}.txt", text)
+                files.append(file_line(sample.index, f"{chunk.split}/{stem}.txt", text))
             writers.write_atomic(split_dir / file_name, data)
+            files.append(file_line(sample.index, f"{chunk.split}/{file_name}", data))
             if gen.vectorised:
                 written.append((file_name, sample))
             else:
@@ -186,7 +190,7 @@ class WorkerState:
             done += 1
         if written:
             records = [self._fixed_records(gen, index_map, written)]
-        return ChunkResult(chunk.seq, done, "".join(records), "".join(csv_rows))
+        return ChunkResult(chunk.seq, done, "".join(records), "".join(csv_rows), "".join(files))
 
     def _fixed_records(self, gen, index_map, written: list[tuple[str, Sample]]) -> str:
         """Manifest records of written images of one fixed sequence, from one template."""
