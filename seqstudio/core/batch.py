@@ -1,4 +1,4 @@
-"""Vectorised generation of many images at once (fixed sequences, ``fit="pad"``).
+"""Vectorised generation of many images at once (fixed sequences, ``fit="pad"``/``"strict"``).
 
 Every random draw comes from the same counter-based functions as the one-image path,
 so the results equal :meth:`SequenceGenerator.generate` byte for byte. Pixels are built
@@ -9,27 +9,35 @@ work with no Python loop per image.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import threading
+import weakref
 
 import numpy as np
 
 from seqstudio.core import rng
-from seqstudio.core.layout import gap_count
+from seqstudio.core.glyphs import GlyphPool
+from seqstudio.core.layout import fit_gap_rows, gap_count
+from seqstudio.core.sample import SampleBatch
+from seqstudio.core.spec import GenerationSpec
 
-if TYPE_CHECKING:
-    from seqstudio.core.generator import SampleBatch, SequenceGenerator
+_tables: weakref.WeakKeyDictionary[GlyphPool, tuple[np.ndarray, np.ndarray, int]] = (
+    weakref.WeakKeyDictionary()
+)
+_tables_lock = threading.Lock()
 
 
-def _column_table(pool) -> tuple[np.ndarray, np.ndarray, int]:
-    """Glyph columns as rows of a table (plus a last, empty row), cached on the pool."""
-    cached = pool._scaled.get("column_table")
+def _column_table(pool: GlyphPool) -> tuple[np.ndarray, np.ndarray, int]:
+    """Glyph columns as rows of a table (plus a last, empty row); lives as long as the pool."""
+    with _tables_lock:
+        cached = _tables.get(pool)
     if cached is None:
         count, height, max_width = pool.images.shape
         columns = np.zeros((count * max_width + 1, height), np.uint8)
         columns[:-1] = pool.images.transpose(0, 2, 1).reshape(count * max_width, height)
         ink = (columns > 0).astype(np.uint8)
         cached = (columns, ink, max_width)
-        pool._scaled["column_table"] = cached
+        with _tables_lock:
+            cached = _tables.setdefault(pool, cached)
     return cached
 
 
@@ -37,11 +45,30 @@ def _column_table(pool) -> tuple[np.ndarray, np.ndarray, int]:
 CHUNK = 4096
 
 
-def vectorised_batch(gen: SequenceGenerator, start: int, count: int, masks: bool) -> SampleBatch:
-    """Images ``start`` … ``start + count − 1`` of ``gen`` (see :meth:`SequenceGenerator.batch`)."""
-    from seqstudio.core.generator import SampleBatch
+def vectorised_batch(
+    spec: GenerationSpec,
+    pool: GlyphPool,
+    members: dict[str, np.ndarray],
+    start: int,
+    count: int,
+    masks: bool,
+) -> SampleBatch:
+    """Images ``start`` … ``start + count − 1`` of ``spec``.
 
-    spec = gen.spec
+    Parameters
+    ----------
+    spec : GenerationSpec
+        A checked spec with fixed digits, ``fit="pad"`` or ``"strict"``, spacing ≥ 0 and
+        no augmentation (see :meth:`SequenceGenerator.batch`).
+    pool : GlyphPool
+        Glyphs at the spec's height.
+    members : dict
+        ``{label: pool indices}``.
+    start, count : int
+        The images to make.
+    masks : bool
+        Also build instance masks.
+    """
     if count == 0:
         return SampleBatch.from_samples([], spec)
     images = np.empty((count, spec.height, spec.width), np.uint8)
@@ -51,7 +78,7 @@ def vectorised_batch(gen: SequenceGenerator, start: int, count: int, masks: bool
         last = min(first + CHUNK, count)
         chunk_masks = mask_array[first:last] if masks else None
         chunk_boxes, chunk_glyphs, chunk_gaps, chunk_offsets = _fill_chunk(
-            gen, start + first, images[first:last], chunk_masks
+            spec, pool, members, start + first, images[first:last], chunk_masks
         )
         boxes.extend(chunk_boxes)
         glyphs.extend(chunk_glyphs)
@@ -72,14 +99,18 @@ def vectorised_batch(gen: SequenceGenerator, start: int, count: int, masks: bool
 
 
 def _fill_chunk(
-    gen: SequenceGenerator, start: int, images_out: np.ndarray, masks_out: np.ndarray | None
+    spec: GenerationSpec,
+    pool: GlyphPool,
+    members: dict[str, np.ndarray],
+    start: int,
+    images_out: np.ndarray,
+    masks_out: np.ndarray | None,
 ):
     """Draw images ``start …`` into ``images_out`` (and ``masks_out``).
 
     Returns boxes and glyphs (lists of per-image arrays), gaps ``(count, gaps)`` and
     offsets ``(count,)``.
     """
-    spec, pool = gen.spec, gen.pool
     width = spec.width
     count = images_out.shape[0]
     masks = masks_out is not None
@@ -88,11 +119,11 @@ def _fill_chunk(
     keys = rng.image_keys(spec.seed, np.arange(start, start + count, dtype=np.uint64))
 
     # Glyphs: one draw per position from that label's members.
-    sizes = np.array([len(gen._members[label]) for label in labels], np.int64)
+    sizes = np.array([len(members[label]) for label in labels], np.int64)
     picks = rng.integers(keys, rng.STREAM_GLYPHS, n, 0, sizes - 1)
     glyphs = np.empty((count, n), np.int64)
     for j, label in enumerate(labels):
-        glyphs[:, j] = gen._members[label][picks[:, j]]
+        glyphs[:, j] = members[label][picks[:, j]]
     ink = pool.ink_extents[glyphs]  # (count, n, 4): c0, c1, r0, r1
     if spec.crop:
         col_start = ink[..., 0].astype(np.int64)
@@ -110,6 +141,8 @@ def _fill_chunk(
         gaps = np.repeat(one, gaps_n, axis=1)
     else:
         gaps = rng.integers(keys, rng.STREAM_GAPS, gaps_n, spec.spacing_min, spec.spacing_max)
+    if spec.fit == "pad":  # width-first: redraw, uniformly over what fits, gaps that do not
+        gaps = fit_gap_rows(spec, keys, gaps, width - widths.sum(axis=1))
     strip = widths.sum(axis=1) + gaps.sum(axis=1)
     slack = width - strip
     if spec.align == "left":

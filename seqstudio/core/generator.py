@@ -7,25 +7,29 @@ processes, always with the same bytes.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from seqstudio.core import rng
+from seqstudio.core.batch import vectorised_batch
 from seqstudio.core.errors import SpecError
 from seqstudio.core.glyphs import GlyphPool, GlyphSource, open_source
 from seqstudio.core.layout import (
     WidthRange,
     align_offset,
-    check_width,
     draw_gaps,
     exact_gaps,
-    feasible_widths,
+    fit_gaps,
     gap_count,
 )
-from seqstudio.core.sample import Sample
+from seqstudio.core.sample import Sample, SampleBatch
 from seqstudio.core.spec import GenerationSpec
+from seqstudio.core.widths import check_spacing, check_spec_width, glyph_widths, label_members
+
+__all__ = ["SampleBatch", "SequenceGenerator"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class _Placed:
     positions: list[int]  # x of each glyph in the laid-out strip
     strip_width: int
     glyph_records: list | None = None  # realised digit-op values per glyph (augmenter)
+    overlaps: bool = False  # some gap is negative: glyph cells overlap
 
 
 class SequenceGenerator:
@@ -67,13 +72,16 @@ class SequenceGenerator:
         self.spec = spec
         self.source = source if source is not None else open_source(spec.source)
         self.pool: GlyphPool = self.source.pool(spec.pool).at_height(spec.height)
-        self._members = {label: m for label, m in self.pool.members.items() if len(m)}
+        #: ``{label: pool indices}`` of every label that has glyphs.
+        self.members: dict[str, np.ndarray] = label_members(self.pool)
         self._check_labels()
         from seqstudio.core.augment_hooks import build_augmenter
 
         self._augmenter = build_augmenter(spec)
-        self._glyph_width_by_label = self._glyph_width_ranges()
-        self.width_range = self._check_widths()
+        widths = glyph_widths(self.pool, self.members, spec.crop, self._augmenter)
+        check_spacing(spec, widths)
+        #: Every width that works for this spec (see :func:`~seqstudio.core.widths.feasible_width_range`).
+        self.width_range: WidthRange = check_spec_width(spec, widths)
         self._labels_list = self._random_labels()
         if self._labels_list is not None and spec.random.weights is not None:
             cumulative = np.cumsum(spec.random.weights)
@@ -87,58 +95,25 @@ class SequenceGenerator:
         wanted = spec.random.labels if spec.random is not None else spec.digits
         field = "random.labels" if spec.random is not None else "digits"
         if wanted is None:
-            if not self._members:
+            if not self.members:
                 raise SpecError("pool", f"the {spec.pool} pool of {spec.source} holds no glyphs")
             return
         for k, label in enumerate(wanted):
-            if label not in self._members:
+            if label not in self.members:
                 have = (
-                    "".join(self._members)
-                    if all(len(c) == 1 for c in self._members)
-                    else ", ".join(self._members)
+                    "".join(self.members)
+                    if all(len(c) == 1 for c in self.members)
+                    else ", ".join(self.members)
                 )
                 raise SpecError(
                     f"{field}[{k}]",
                     f"{label!r} has no glyphs in the {spec.pool} pool of {spec.source} (available: {have})",
                 )
 
-    def _glyph_width_ranges(self) -> dict[str, tuple[int, int]]:
-        """Narrowest and widest glyph of each label, as laid out (ink columns with crop)."""
-        ranges = {}
-        ink = self.pool.ink_extents
-        for label, members in self._members.items():
-            if self.spec.crop:
-                widths = ink[members, 1] - ink[members, 0] + 1
-            else:
-                widths = self.pool.widths[members]
-            if self._augmenter is not None:  # digit ops may widen (or, cropped, narrow) glyphs
-                lows, highs = self._augmenter.glyph_width_bounds(self.pool, members, self.spec.crop)
-                ranges[label] = (int(lows.min()), int(highs.max()))
-                continue
-            ranges[label] = (int(widths.min()), int(widths.max()))
-        return ranges
-
-    def _check_widths(self) -> WidthRange:
-        spec = self.spec
-        if spec.random is None:
-            lows, highs = zip(*(self._glyph_width_by_label[d] for d in spec.digits))
-            width_range = feasible_widths(spec, len(spec.digits), sum(lows), sum(highs))
-            check_width(spec, width_range, f"{len(spec.digits)} glyphs '{spec.label_text}'")
-            return width_range
-        labels = spec.random.labels or tuple(self._members)
-        low = min(self._glyph_width_by_label[label][0] for label in labels)
-        high = max(self._glyph_width_by_label[label][1] for label in labels)
-        combined = None
-        for length in range(spec.random.min_length, spec.random.max_length + 1):
-            width_range = feasible_widths(spec, length, length * low, length * high)
-            check_width(spec, width_range, f"random sequences of {length} glyphs")
-            combined = width_range if combined is None else _intersect(combined, width_range)
-        return combined
-
     def _random_labels(self) -> list[str] | None:
         if self.spec.random is None:
             return None
-        return list(self.spec.random.labels or self._members)
+        return list(self.spec.random.labels or self.members)
 
     # ------------------------------------------------------------------ one image
     def generate(self, index: int = 0, *, masks: bool = True) -> Sample:
@@ -215,7 +190,7 @@ class SequenceGenerator:
         labels = self._draw_labels(rand)
         glyph_indices = []
         for j, label in enumerate(labels):
-            members = self._members[label]
+            members = self.members[label]
             glyph_indices.append(
                 int(members[rand.integer(rng.STREAM_GLYPHS, j, 0, len(members) - 1)])
             )
@@ -238,6 +213,11 @@ class SequenceGenerator:
         count = gap_count(spec, len(glyphs))
         if spec.fit == "exact":
             gaps = exact_gaps(spec, rand, count, spec.width - sum(widths))
+        elif spec.fit == "pad":
+            fitted = fit_gaps(spec, rand, count, spec.width - sum(widths))
+            # None: not even the minimum gaps hold this draw's (augmented) glyphs; the
+            # sequence is laid out at the minimum gaps and shrunk to the width.
+            gaps = fitted if fitted is not None else [spec.spacing_min] * count
         else:
             gaps = draw_gaps(spec, rand, count)
         positions = []
@@ -246,15 +226,24 @@ class SequenceGenerator:
         for j, w in enumerate(widths):
             positions.append(x)
             x += w + (between[j] if j < len(between) else 0)
+        overlaps = bool(gaps) and min(gaps) < 0
         strip_width = sum(widths) + sum(gaps)
-        return _Placed(labels, glyph_indices, glyphs, ink, gaps, positions, strip_width, records)
+        if overlaps:  # a glyph may end beyond the last one, or start left of 0, if very narrow
+            left = min(positions)
+            right = max(p + w for p, w in zip(positions, widths))
+            positions = [p - left for p in positions]
+            strip_width = max(right, strip_width) - left
+        return _Placed(
+            labels, glyph_indices, glyphs, ink, gaps, positions, strip_width, records, overlaps
+        )
 
     def _render(self, placed: _Placed, rand: rng.ImageRandom, params: dict, masks: bool):
         spec = self.spec
         height, width = spec.height, spec.width
-        resample = spec.fit == "stretch" or (spec.fit == "scale" and placed.strip_width > width)
+        too_wide = placed.strip_width > width
+        resample = spec.fit == "stretch" or (spec.fit in ("scale", "pad") and too_wide)
         if not resample:
-            if placed.strip_width > width:  # only reachable if a hook widened glyphs
+            if too_wide:  # strict/exact: only reachable if a hook widened glyphs past its bound
                 raise SpecError(
                     "width", f"{width} is too small for this sequence ({placed.strip_width} px)"
                 )
@@ -286,9 +275,9 @@ class SequenceGenerator:
         """Generate images ``start`` … ``start + count − 1`` at once.
 
         Identical, byte for byte, to calling :meth:`generate` for each index. Fixed
-        sequences with ``fit="pad"`` and no augmentation take a vectorised path
-        (hundreds of thousands of images per second); other specs are generated one by
-        one.
+        sequences with ``fit="pad"`` or ``"strict"``, spacing ≥ 0 and no augmentation
+        take a vectorised path (hundreds of thousands of images per second); other specs
+        are generated one by one.
 
         Returns
         -------
@@ -299,84 +288,60 @@ class SequenceGenerator:
         if isinstance(start, bool) or not isinstance(start, (int, np.integer)) or start < 0:
             raise SpecError("start", f"{start!r} is not a whole number ≥ 0")
         if self.vectorised:
-            from seqstudio.core.batch import vectorised_batch
-
-            return vectorised_batch(self, int(start), int(count), masks)
+            return vectorised_batch(
+                self.spec, self.pool, self.members, int(start), int(count), masks
+            )
         samples = [self.generate(start + k, masks=masks) for k in range(count)]
         return SampleBatch.from_samples(samples, self.spec)
 
     @property
     def vectorised(self) -> bool:
-        """Whether :meth:`batch` takes the vectorised path (fixed digits, pad fit, no augmentation)."""
+        """Whether :meth:`batch` takes the vectorised path (see :meth:`batch`)."""
         spec = self.spec
-        return spec.random is None and spec.fit == "pad" and self._augmenter is None
-
-
-@dataclass(frozen=True, eq=False)
-class SampleBatch:
-    """Many images of one spec, stacked.
-
-    Attributes
-    ----------
-    start : int
-        Index of the first image.
-    images : numpy.ndarray
-        ``(count, height, width)`` uint8.
-    labels : list of str
-        Label text of each image.
-    boxes : list of numpy.ndarray
-        ``(n, 4)`` int32 ``[x, y, w, h]`` per image.
-    glyph_indices : list of numpy.ndarray
-        Pool index of each glyph, per image.
-    masks : numpy.ndarray or None
-        ``(count, height, width)`` instance masks, if asked for.
-    gaps : list of tuple of int, optional
-        Realised gaps per image (as :attr:`Sample.gaps`).
-    params : list of dict, optional
-        Realised parameters per image (as :attr:`Sample.params`).
-    """
-
-    start: int
-    images: np.ndarray
-    labels: list[str]
-    boxes: list[np.ndarray]
-    glyph_indices: list[np.ndarray]
-    masks: np.ndarray | None
-    gaps: list[tuple[int, ...]] | None = None
-    params: list[dict] | None = None
-
-    def __len__(self) -> int:
-        return int(self.images.shape[0])
-
-    @classmethod
-    def from_samples(cls, samples: list[Sample], spec: GenerationSpec) -> SampleBatch:
-        """Stack individually generated samples."""
-        images = (
-            np.stack([s.image for s in samples])
-            if samples
-            else np.zeros((0, spec.height, spec.width), np.uint8)
+        return (
+            spec.random is None
+            and spec.fit in ("pad", "strict")
+            and spec.spacing_min >= 0
+            and self._augmenter is None
         )
-        masks = None
-        if samples and samples[0].mask is not None:
-            masks = np.stack([s.mask.astype(np.uint16) for s in samples])
-        return cls(
-            start=samples[0].index if samples else 0,
-            images=images,
-            labels=[s.label for s in samples],
-            boxes=[s.boxes for s in samples],
-            glyph_indices=[s.glyph_indices for s in samples],
-            masks=masks,
-            gaps=[s.gaps for s in samples],
-            params=[s.params for s in samples],
-        )
+
+    def with_seed(self, seed: int) -> SequenceGenerator:
+        """This generator for ``spec.replace(seed=seed)``, sharing every prepared table.
+
+        Checking a spec against its glyphs is done once per spec; a caller that wants
+        fresh random images (the classic API with no seed) changes only the seed.
+        """
+        twin = copy.copy(self)
+        twin.spec = self.spec.replace(seed=seed)
+        return twin
 
 
 # ---------------------------------------------------------------------- pixel work
 def _compose(placed: _Placed, height: int, width: int, offset: int, masks: bool):
+    """Draw the placed glyphs; return the image, the instance mask and the ink boxes.
+
+    Where glyph cells overlap (negative gaps) the brighter ink wins each pixel (a
+    maximum, so no value wraps around) and that glyph owns the pixel in the mask (the
+    left one on a tie); boxes are each glyph's own ink, hidden parts included.
+    """
     image = np.zeros((height, width), np.uint8)
     count = len(placed.glyphs)
-    owner = np.zeros(width, np.uint8 if count < 255 else np.uint16) if masks else None
+    dtype = np.uint8 if count < 255 else np.uint16
     boxes = np.empty((count, 4), np.int32)
+    if placed.overlaps:
+        owner2d = np.zeros((height, width), dtype) if masks else None
+        for j, (glyph, (c0, c1, r0, r1), x) in enumerate(
+            zip(placed.glyphs, placed.ink, placed.positions)
+        ):
+            x += offset
+            w = glyph.shape[1]
+            region = image[:, x : x + w]
+            if owner2d is not None:
+                owner2d[:, x : x + w][glyph > region] = j + 1
+            np.maximum(region, glyph, out=region)
+            boxes[j] = (x + c0, r0, c1 - c0 + 1, r1 - r0 + 1)
+        return image, owner2d, boxes
+    owner = np.zeros(width, dtype) if masks else None
     for j, (glyph, (c0, c1, r0, r1), x) in enumerate(
         zip(placed.glyphs, placed.ink, placed.positions)
     ):
@@ -386,7 +351,7 @@ def _compose(placed: _Placed, height: int, width: int, offset: int, masks: bool)
         if owner is not None:
             owner[x : x + w] = j + 1
         boxes[j] = (x + c0, r0, c1 - c0 + 1, r1 - r0 + 1)
-    # Glyphs never overlap (gaps are >= 0), so each ink pixel belongs to its column's glyph.
+    # Without overlap each ink pixel belongs to its column's glyph.
     mask = np.multiply(image > 0, owner, dtype=owner.dtype) if owner is not None else None
     return image, mask, boxes
 
@@ -431,8 +396,3 @@ def _ink_extent(glyph: np.ndarray) -> tuple[int, int, int, int]:
     if len(cols) == 0:
         return 0, glyph.shape[1] - 1, 0, glyph.shape[0] - 1
     return int(cols[0]), int(cols[-1]), int(rows[0]), int(rows[-1])
-
-
-def _intersect(a: WidthRange, b: WidthRange) -> WidthRange:
-    high = b.high if a.high is None else (a.high if b.high is None else min(a.high, b.high))
-    return WidthRange(max(a.low, b.low), high, max(a.step, b.step))

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from seqstudio.core.errors import SpecError
-from seqstudio.core.rng import STREAM_ALIGN, STREAM_EXACT, STREAM_GAPS, ImageRandom
+from seqstudio.core.gapfit import feasible_gaps
+from seqstudio.core.rng import STREAM_ALIGN, STREAM_EXACT, STREAM_FIT, STREAM_GAPS, ImageRandom
 from seqstudio.core.spec import GenerationSpec
 
 
@@ -52,21 +55,58 @@ class WidthRange:
         return f"{self.low}" if self.low == self.high else f"{self.low}–{self.high}"
 
 
-def feasible_widths(
-    spec: GenerationSpec, length: int, glyph_min: int, glyph_max: int
-) -> WidthRange:
-    """Widths that work for ``length`` glyphs whose summed widths lie in [glyph_min, glyph_max].
+class WidthError(SpecError):
+    """A width outside the workable range; ``minimum`` is the smallest width that works.
 
-    ``scale`` and ``stretch`` accept any width; ``pad`` needs room for the widest
-    glyphs and largest gaps; ``exact`` needs gaps within [min, max] to close the
-    difference for every glyph draw.
+    Attributes
+    ----------
+    minimum : int or None
+        The smallest workable width (``None`` when no width works).
+    width_range : WidthRange
+        Every workable width.
+    """
+
+    def __init__(self, field: str, message: str, width_range: WidthRange) -> None:
+        super().__init__(field, message)
+        self.width_range = width_range
+        empty = width_range.high is not None and width_range.low > width_range.high
+        self.minimum = None if empty else width_range.low
+
+
+def feasible_widths(
+    spec: GenerationSpec, length: int, glyph_min: int, glyph_max: int, natural_max: int
+) -> WidthRange:
+    """Widths that work for ``length`` glyphs.
+
+    Parameters
+    ----------
+    spec : GenerationSpec
+        Spacing, scope and fit.
+    length : int
+        Number of glyphs.
+    glyph_min, glyph_max : int
+        Smallest and largest possible sum of the laid-out glyph widths, augmentation
+        included.
+    natural_max : int
+        Largest possible sum of the un-augmented laid-out glyph widths.
+
+    Notes
+    -----
+    ``pad`` (width-first) works from the natural minimum up: the widest un-augmented
+    glyphs with every gap at its minimum (augmentation that widens glyphs is absorbed by
+    the gaps, or by shrinking). ``strict`` needs room for the widest glyphs and the
+    largest gaps, so that the gaps are always independent. ``exact`` needs gaps within
+    [min, max] to close the difference for every glyph draw. ``scale`` and ``stretch``
+    accept any width.
     """
     gaps = gap_count(spec, length)
     lo, hi = spec.spacing_min, spec.spacing_max
     if spec.fit in ("scale", "stretch"):
         return WidthRange(1, None)
     if spec.fit == "pad":
-        return WidthRange(glyph_max + gaps * hi, None)
+        return WidthRange(max(natural_max + gaps * lo, 1), None)
+    if spec.fit == "strict":
+        return WidthRange(max(glyph_max + gaps * hi, 1), None)
     # exact
     if gaps == 0:
         return WidthRange(glyph_max, glyph_min) if glyph_min == glyph_max else WidthRange(1, 0)
@@ -78,28 +118,36 @@ def feasible_widths(
 
 
 def check_width(spec: GenerationSpec, width_range: WidthRange, what: str) -> None:
-    """Raise a :class:`SpecError` on ``width`` if it is outside ``width_range``."""
+    """Raise a :class:`WidthError` on ``width`` if it is outside ``width_range``.
+
+    The message names the value and the smallest width that works (or every workable
+    width, for ``exact``).
+    """
     if width_range.contains(spec.width):
         return
     mode = f"fit={spec.fit}"
     if spec.fit == "exact" and spec.spacing_mode == "fixed":
         mode += ", spacing_mode=fixed"
+    spacing = f"spacing {spec.spacing_min}–{spec.spacing_max}"
     if width_range.low > (width_range.high if width_range.high is not None else width_range.low):
-        raise SpecError(
+        raise WidthError(
             "width",
-            f"no width can fit {what} with {mode} and spacing {spec.spacing_min}–{spec.spacing_max} "
+            f"no width can fit {what} with {mode} and {spacing} "
             "(the glyph widths vary; use fit=pad, scale or stretch, or turn off crop)",
+            width_range,
         )
     if width_range.high is None:
-        raise SpecError(
+        raise WidthError(
             "width",
-            f"{spec.width} is too small for {what} with {mode} and spacing "
-            f"{spec.spacing_min}–{spec.spacing_max}: needs at least {width_range.low}",
+            f"{spec.width} is too small for {what} with {mode} and {spacing}: "
+            f"needs at least {width_range.low}",
+            width_range,
         )
-    raise SpecError(
+    raise WidthError(
         "width",
-        f"{spec.width} cannot fit {what} with {mode} and spacing {spec.spacing_min}–{spec.spacing_max}: "
+        f"{spec.width} cannot fit {what} with {mode} and {spacing}: "
         f"feasible widths are {width_range.describe()}",
+        width_range,
     )
 
 
@@ -142,6 +190,60 @@ def exact_gaps(spec: GenerationSpec, rand: ImageRandom, count: int, total: int) 
             moved[k] += 1
             rest -= 1
     return [g + sign * m for g, m in zip(gaps, moved)]
+
+
+def fit_gaps(spec: GenerationSpec, rand: ImageRandom, count: int, room: int) -> list[int] | None:
+    """Width-first gaps for one image: ``room`` = image width − glyph widths.
+
+    Independent uniform draws when they fit; otherwise a draw uniform over the gap
+    vectors within [min, max] that fit (see :mod:`seqstudio.core.gapfit`); ``None`` when
+    not even the minimum gaps fit (the caller shrinks the sequence).
+    """
+    gaps = draw_gaps(spec, rand, count)
+    if sum(gaps) <= room:
+        return gaps
+    lo, hi = spec.spacing_min, spec.spacing_max
+    if count * lo > room:
+        return None
+    if spec.spacing_mode == "fixed":
+        return [rand.integer(STREAM_FIT, 0, lo, min(hi, room // count))] * count
+    uniforms = np.array([[rand.uniform(STREAM_FIT, k) for k in range(count)]])
+    return feasible_gaps(lo, hi, np.array([room]), uniforms)[0].tolist()
+
+
+def fit_gap_rows(
+    spec: GenerationSpec, keys: np.ndarray, gaps: np.ndarray, room: np.ndarray
+) -> np.ndarray:
+    """:func:`fit_gaps` for many images at once (every row must fit the minimum gaps).
+
+    Parameters
+    ----------
+    keys : numpy.ndarray
+        ``(n,)`` image keys.
+    gaps : numpy.ndarray
+        ``(n, k)`` independent draws (as :func:`draw_gaps` gives); rows that do not fit
+        are replaced in place.
+    room : numpy.ndarray
+        ``(n,)`` image width − glyph widths.
+    """
+    from seqstudio.core import rng
+
+    if gaps.shape[1] == 0:
+        return gaps
+    redraw = np.flatnonzero(gaps.sum(axis=1) > room)
+    if len(redraw) == 0:
+        return gaps
+    lo, hi = spec.spacing_min, spec.spacing_max
+    count = gaps.shape[1]
+    sub_keys, sub_room = keys[redraw], room[redraw]
+    if spec.spacing_mode == "fixed":
+        top = np.minimum(hi, sub_room // count)
+        one = rng.integers(sub_keys, STREAM_FIT, 1, lo, top[:, None])
+        gaps[redraw] = np.repeat(one, count, axis=1)
+    else:
+        uniforms = rng.uniform(sub_keys, STREAM_FIT, count)
+        gaps[redraw] = feasible_gaps(lo, hi, sub_room, uniforms)
+    return gaps
 
 
 def align_offset(spec: GenerationSpec, rand: ImageRandom, slack: int) -> int:

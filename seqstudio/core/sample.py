@@ -1,11 +1,14 @@
-"""What one generation produces: the image plus its exact labels, boxes and mask."""
+"""What generation produces: one image (:class:`Sample`) or many (:class:`SampleBatch`), with exact labels, boxes and masks."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from seqstudio.core.spec import GenerationSpec
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,3 +73,62 @@ class Sample:
             "key": self.key,
             "params": self.params,
         }
+
+
+@dataclass(frozen=True, eq=False)
+class SampleBatch:
+    """Many images of one spec, stacked.
+
+    Attributes
+    ----------
+    start : int
+        Index of the first image.
+    images : numpy.ndarray
+        ``(count, height, width)`` uint8.
+    labels : list of str
+        Label text of each image.
+    boxes : list of numpy.ndarray
+        ``(n, 4)`` int32 ``[x, y, w, h]`` per image.
+    glyph_indices : list of numpy.ndarray
+        Pool index of each glyph, per image.
+    masks : numpy.ndarray or None
+        ``(count, height, width)`` instance masks, if asked for.
+    gaps : list of tuple of int, optional
+        Realised gaps per image (as :attr:`Sample.gaps`).
+    params : list of dict, optional
+        Realised parameters per image (as :attr:`Sample.params`).
+    """
+
+    start: int
+    images: np.ndarray
+    labels: list[str]
+    boxes: list[np.ndarray]
+    glyph_indices: list[np.ndarray]
+    masks: np.ndarray | None
+    gaps: list[tuple[int, ...]] | None = None
+    params: list[dict] | None = None
+
+    def __len__(self) -> int:
+        return int(self.images.shape[0])
+
+    @classmethod
+    def from_samples(cls, samples: list[Sample], spec: GenerationSpec) -> SampleBatch:
+        """Stack individually generated samples."""
+        images = (
+            np.stack([s.image for s in samples])
+            if samples
+            else np.zeros((0, spec.height, spec.width), np.uint8)
+        )
+        masks = None
+        if samples and samples[0].mask is not None:
+            masks = np.stack([s.mask.astype(np.uint16) for s in samples])
+        return cls(
+            start=samples[0].index if samples else 0,
+            images=images,
+            labels=[s.label for s in samples],
+            boxes=[s.boxes for s in samples],
+            glyph_indices=[s.glyph_indices for s in samples],
+            masks=masks,
+            gaps=[s.gaps for s in samples],
+            params=[s.params for s in samples],
+        )

@@ -28,7 +28,7 @@ SCHEMA_VERSION = 1
 
 SPACING_MODES = ("variable", "fixed")
 SPACING_SCOPES = ("between", "edges")
-FIT_MODES = ("pad", "exact", "scale", "stretch")
+FIT_MODES = ("pad", "strict", "exact", "scale", "stretch")
 ALIGNMENTS = ("left", "center", "right", "random")
 POOLS = ("train", "test")
 
@@ -36,6 +36,9 @@ MAX_WIDTH = 16384
 MAX_HEIGHT = 1024
 MAX_SEQUENCE_LENGTH = 256
 MAX_SEED = 2**63 - 1
+#: Static floor of negative spacing; the real limit (half the narrowest glyph) is checked
+#: against the glyphs when a generator is built.
+MAX_SPACING_OVERLAP = MAX_HEIGHT // 2
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,9 @@ class GenerationSpec:
     random : RandomSequences, optional
         Draw a random sequence per image instead of ``digits``.
     spacing_min, spacing_max : int
-        Gap range in pixels, 0 ≤ min ≤ max.
+        Gap range in pixels, min ≤ max. A negative minimum lets neighbouring glyphs
+        touch or overlap (down to half the narrowest glyph, checked against the glyphs
+        when a generator is built; ``spacing_scope="between"`` only).
     spacing_mode : str
         ``"variable"``: each gap drawn independently and uniformly from [min, max];
         ``"fixed"``: one gap value, drawn once per image, for every gap.
@@ -117,12 +122,18 @@ class GenerationSpec:
     width, height : int
         Output size in pixels. Glyphs are scaled to ``height`` with their aspect kept.
     fit : str
-        How the laid-out sequence meets ``width``. ``"pad"`` (default) keeps glyphs and
-        gaps untouched and pads at ``align``; it is the only mode that keeps both the
-        pixels and the promised gap distribution, so it is the default, and a width that
-        is too small is an error giving the minimum. ``"exact"`` chooses gaps within
-        [min, max] that fill the width exactly. ``"scale"`` shrinks the whole sequence
-        uniformly (aspect kept) when it is too wide, then pads. ``"stretch"`` resizes the
+        How the laid-out sequence meets ``width``. ``"pad"`` (default, width-first)
+        works for every width from the natural minimum up (the widest un-augmented
+        glyphs with the minimum gaps): glyph pixels are never resampled, every gap lies
+        in [min, max], drawn independently and uniformly when the drawn gaps fit, and
+        otherwise uniformly over the gap vectors that fit (:mod:`seqstudio.core.gapfit`);
+        the rest is padding at ``align``. Only when augmentation widens the glyphs so
+        much that even the minimum gaps do not fit is the sequence shrunk, uniformly
+        (``params["scale_x"] < 1``). ``"strict"`` is today's worst-case padding: it
+        refuses any width that cannot hold the widest glyphs and the largest gaps, so
+        the gaps are always independent. ``"exact"`` chooses gaps within [min, max]
+        that fill the width exactly. ``"scale"`` shrinks the whole sequence uniformly
+        (aspect kept) when it is too wide, then pads. ``"stretch"`` resizes the
         sequence to the width, distorting it (what most older generators do).
     align : str
         Where a padded sequence sits: ``left``, ``center``, ``right`` or ``random``.
@@ -168,8 +179,8 @@ class GenerationSpec:
                 "digits", f"{len(digits)} labels is more than the maximum {MAX_SEQUENCE_LENGTH}"
             )
         object.__setattr__(self, "digits", digits)
-        _check_int("spacing_min", self.spacing_min, 0, MAX_WIDTH)
-        _check_int("spacing_max", self.spacing_max, 0, MAX_WIDTH)
+        _check_int("spacing_min", self.spacing_min, -MAX_SPACING_OVERLAP, MAX_WIDTH)
+        _check_int("spacing_max", self.spacing_max, -MAX_SPACING_OVERLAP, MAX_WIDTH)
         if self.spacing_min > self.spacing_max:
             raise SpecError(
                 "spacing_max",

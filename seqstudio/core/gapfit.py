@@ -1,0 +1,179 @@
+"""Gaps that fit: uniform draws over the gap vectors inside [min, max] that fit a width.
+
+The width-first layout (``fit="pad"``) first draws every gap independently and
+uniformly from [min, max], as the spacing promises. When those gaps and this image's
+glyphs are wider than the image, it draws the gaps again, uniformly over the set
+
+    F = { g ∈ [min, max]^k : g_1 + … + g_k ≤ room }
+
+(``room`` = image width − glyph widths; what is left over is padding). Independent
+uniform draws that happen to fit are themselves uniform over ``F``, so the gaps of
+every image are exactly uniform over ``F``: independent and uniform whenever the width
+holds the widest gaps, and the closest thing to it otherwise.
+
+Sampling ``F`` uses a counting table. With ``h = g − min`` (``0 ≤ h_i ≤ s``,
+``s = max − min``) and ``t = room − k·min``, let ``N(j, t)`` be the number of
+``h ∈ [0, s]^j`` with sum ≤ ``t``: ``N(0, t) = 1`` and
+``N(j, t) = Σ_{v=0..min(s,t)} N(j−1, t−v)`` (a sliding window over a prefix sum).
+Gap ``i`` takes value ``v`` with probability ``N(j−1, t−v) / N(j, t)`` (``j`` gaps
+left), by inverting its cumulative sum with one uniform number from the image's
+counter-based random stream. The table is float64, each row scaled by an exact power of
+two so that it neither overflows nor depends on how far it was computed: the
+probabilities are exact to float64 rounding (relative error below 1e-12, well under the
+2**-40 bias the random-number mapping already allows), and the same table entries, hence
+the same bytes, come out whether one image or a batch is drawn.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+
+class GapCounts:
+    """Prefix sums of the counting table ``N(j, ·)`` for ``k`` gaps of span ``s``.
+
+    Parameters
+    ----------
+    count : int
+        Number of gaps ``k`` (≥ 1).
+    span : int
+        ``max − min`` (≥ 0).
+
+    Notes
+    -----
+    Entries depend only on ``(count, span)`` and their own position, never on how far the
+    table was grown, so a grown table gives the same draws as a fresh one.
+    """
+
+    def __init__(self, count: int, span: int) -> None:
+        self.count = count
+        self.span = span
+        self._prefix = np.zeros((count, 2), np.float64)  # rows j = 0..count-1: [0, S(0), ...]
+        self._prefix[:, 1] = 1.0  # N(j, 0) = 1, scaled below
+        self._total = -1
+        self._lock = threading.Lock()
+        self._exponents = [((span + 1) ** j).bit_length() - 1 for j in range(count)]
+        self._grow(0)
+
+    @property
+    def total(self) -> int:
+        """Largest ``t`` the table covers."""
+        return self._total
+
+    def _grow(self, total: int) -> None:
+        """Cover every ``t ≤ total`` (a few times more, to grow rarely)."""
+        size = max(total, 2 * self._total, 32)
+        rows = np.empty((self.count, size + 2), np.float64)
+        row = np.ones(size + 1, np.float64)  # N(0, t) = 1 for every t ≥ 0
+        previous_exponent = 0
+        for j in range(self.count):
+            if j > 0:
+                prefix = rows[j - 1, 1:]  # S_{j-1}(t), t = 0..size
+                window = prefix.copy()
+                window[self.span + 1 :] -= prefix[: size - self.span]
+                row = np.ldexp(window, previous_exponent - self._exponents[j])
+            previous_exponent = self._exponents[j]
+            rows[j, 0] = 0.0
+            np.cumsum(row, out=rows[j, 1:])
+        self._prefix = rows
+        self._total = size
+
+    def prefix(self, j: int, total: int) -> np.ndarray:
+        """``[0, S_j(0), S_j(1), …]`` covering ``t ≤ total`` (a read-only view)."""
+        if total > self._total:
+            with self._lock:
+                if total > self._total:
+                    self._grow(total)
+        return self._prefix[j]
+
+    def sample(self, total: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+        """Offsets ``h`` uniform over ``[0, span]^count`` with sum ≤ ``total``.
+
+        Parameters
+        ----------
+        total : numpy.ndarray
+            ``(n,)`` int64 budget ``t ≥ 0`` of each row.
+        uniforms : numpy.ndarray
+            ``(n, count)`` float64 in [0, 1), one per gap.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n, count)`` int64, each row in ``[0, span]`` and summing to ≤ its budget.
+        """
+        t = np.asarray(total, dtype=np.int64).copy()
+        n = t.shape[0]
+        out = np.empty((n, self.count), np.int64)
+        top_t = int(t.max()) if n else 0
+        for i in range(self.count):
+            j = self.count - i  # gaps left, this one included
+            prefix = self.prefix(j - 1, top_t)  # prefix[q] = S_{j-1}(q - 1)
+            top = np.minimum(t, self.span)
+            high = prefix[t + 1]  # S(t)
+            weight = high - prefix[t - top]  # Σ_{v ≤ top} N(j-1, t-v)
+            target = high - uniforms[:, i] * weight
+            first = np.searchsorted(prefix, target, side="left")
+            value = np.clip(t + 1 - first, 0, top)
+            out[:, i] = value
+            t -= value
+        return out
+
+
+_tables: dict[tuple[int, int], GapCounts] = {}
+_tables_lock = threading.Lock()
+
+
+def gap_counts(count: int, span: int) -> GapCounts:
+    """The (shared, growing) :class:`GapCounts` for ``count`` gaps of span ``span``."""
+    key = (count, span)
+    table = _tables.get(key)
+    if table is None:
+        with _tables_lock:
+            table = _tables.get(key)
+            if table is None:
+                if len(_tables) >= 64:
+                    _tables.clear()
+                table = _tables[key] = GapCounts(count, span)
+    return table
+
+
+def feasible_gaps(low: int, high: int, room: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """Gap vectors uniform over ``{g ∈ [low, high]^k : Σ g ≤ room}``, one row per image.
+
+    Parameters
+    ----------
+    low, high : int
+        The gap range.
+    room : numpy.ndarray
+        ``(n,)`` int64 pixels the gaps may use; every row must have ``room ≥ k·low``.
+    uniforms : numpy.ndarray
+        ``(n, k)`` float64 in [0, 1) from the images' random streams.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, k)`` int64 gaps.
+    """
+    count = uniforms.shape[1]
+    budget = np.asarray(room, dtype=np.int64) - count * low
+    if (budget < 0).any():
+        raise ValueError("room is below the minimum gaps")
+    if count == 0:
+        return np.zeros((len(budget), 0), np.int64)
+    return low + gap_counts(count, high - low).sample(budget, uniforms)
+
+
+def count_feasible(low: int, high: int, count: int, room: int) -> int:
+    """Exact size of ``{g ∈ [low, high]^count : Σ g ≤ room}`` (integer arithmetic)."""
+    span, budget = high - low, room - count * low
+    if budget < 0:
+        return 0
+    row = [1] * (budget + 1)
+    for _ in range(count):
+        prefix = [0]
+        for value in row:
+            prefix.append(prefix[-1] + value)
+        row = [prefix[t + 1] - prefix[max(t - span, 0)] for t in range(budget + 1)]
+    return row[budget]
