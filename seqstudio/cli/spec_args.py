@@ -58,7 +58,8 @@ def add_spec_arguments(parser: argparse.ArgumentParser) -> None:
         nargs=2,
         type=int,
         metavar=("MIN", "MAX"),
-        help="gap range in pixels, 0 ≤ MIN ≤ MAX",
+        help="gap range in pixels, MIN ≤ MAX; a negative MIN lets digits touch or overlap "
+        "(down to half a digit)",
     )
     group.add_argument(
         "--spacing-mode",
@@ -79,7 +80,9 @@ def add_spec_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--fit",
         choices=FIT_MODES,
-        help="pad (default: no distortion), exact (gaps fill the width), scale (shrink to fit), stretch (distort)",
+        help="pad (default: any width from the minimum, digits untouched, gaps in range), "
+        "strict (pad, but only widths that hold the largest gaps: gaps always independent), "
+        "exact (gaps fill the width), scale (shrink to fit), stretch (distort)",
     )
     group.add_argument(
         "--align", choices=ALIGNMENTS, help="where a padded sequence sits (default center)"

@@ -17,8 +17,8 @@ def test_width_too_small_is_shown_inline_and_keeps_the_last_good_preview(window,
     window.size_panel.width_spin.setValue(60)
     _wait_problem(qtbot, window, "width")
     message = window.size_panel.problem_text("width")
-    assert "60 is too small" in message and "needs at least 180" in message
-    assert "needs at least 180" in window.problem_status.text()
+    assert "60 is too small" in message and "needs at least 160" in message
+    assert "needs at least 160" in window.problem_status.text()
     assert window.canvas.is_stale()
     np.testing.assert_array_equal(canvas_pixels(window), good)
     assert (

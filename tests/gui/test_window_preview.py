@@ -10,7 +10,7 @@ from seqstudio.gui.imaging import qimage_to_gray
 def test_first_preview_is_the_core_image(window):
     assert_canvas_matches_core(window)
     assert window.info.label_text.text() == "label: 14543"
-    assert window.size_panel.width_range_text() == "feasible: ≥ 180"
+    assert window.size_panel.width_range_text() == "feasible: ≥ 160"
     assert window.render_label.text().startswith("render: ")
 
 
