@@ -41,7 +41,7 @@ def test_export_writes_dataset_and_summary(tmp_path, capsys):
     assert code == 0, err
     assert "exported 30 images (train 15, val 15)" in stdout
     assert len(read_jsonl(out / "val" / "metadata.jsonl")) == 15
-    assert len(list((out / "masks").glob("*.png"))) == 30
+    assert len(list(out.glob("*/masks/*.png"))) == 30
     doc = json.loads((out / "dataset.json").read_text())
     assert doc["settings"]["count"] == 30 and doc["seqstudio_version"]
 

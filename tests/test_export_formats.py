@@ -37,6 +37,12 @@ def tree(root: Path) -> dict[str, bytes]:
                 doc = json.loads(data)
                 doc.pop("created")
                 data = json.dumps(doc).encode()
+            elif path.name == "_annotations.coco.json":
+                doc = json.loads(data)
+                doc["info"].pop("date_created")
+                data = json.dumps(doc).encode()
+            elif path.name == "data.yaml":
+                data = data.replace(str(root.absolute()).encode(), b"ROOT")
             files[str(path.relative_to(root))] = data
     return files
 
@@ -105,7 +111,7 @@ def test_manifests_agree_with_files_one_to_one_and_pixels(exported):
                 assert pool.classes[pool.label_ids[g]] == digit
                 c0 = int(pool.ink_extents[g][0])
                 np.testing.assert_array_equal(image[:, x - c0 : x - c0 + 28], pool.images[g])
-            mask = read_png(root / "masks" / r["file_name"])
+            mask = read_png(root / split / r["mask_file_name"])
             assert set(np.unique(mask)) <= set(range(6))
             assert np.array_equal(mask > 0, image > 0)
 
@@ -134,13 +140,15 @@ def test_coco_and_yolo_match_manifest(exported):
     for split in ("train", "val", "test"):
         records = {r["index"]: r for r in read_jsonl(root / split / "metadata.jsonl")}
         coco = json.loads((root / split / "_annotations.coco.json").read_text())
-        assert [c["id"] for c in coco["categories"]] == list(range(10))
+        assert [(c["id"], c["name"]) for c in coco["categories"]] == [
+            (k + 1, str(k)) for k in range(10)
+        ]
         assert {i["id"]: i["file_name"] for i in coco["images"]} == {
             k: r["file_name"] for k, r in records.items()
         }
         boxes: dict[int, list] = {}
         for ann in coco["annotations"]:
-            boxes.setdefault(ann["image_id"], []).append((ann["category_id"], ann["bbox"]))
+            boxes.setdefault(ann["image_id"], []).append((ann["category_id"] - 1, ann["bbox"]))
         assert len({a["id"] for a in coco["annotations"]}) == len(coco["annotations"])
         for index, r in records.items():
             assert boxes[index] == [(int(d), b) for d, b in zip(r["digits"], r["boxes"])]
@@ -166,7 +174,8 @@ def test_npz_matches_png_export(tmp_path, exported):
         records = read_jsonl(exported[1] / split / "metadata.jsonl")
         npz_records = read_jsonl(tmp_path / "npz" / split / "metadata.jsonl")
         assert [dict(r, row=0) for r in npz_records] == [
-            {"row": 0, **{k: v for k, v in r.items() if k != "file_name"}} for r in records
+            {"row": 0, **{k: v for k, v in r.items() if not k.endswith("file_name")}}
+            for r in records
         ]
         assert arrays["glyph_indices"].tolist() == [r["glyph_indices"] for r in records]
         assert arrays["images"].shape == (len(records), 28, 200)
@@ -179,7 +188,7 @@ def test_npz_matches_png_export(tmp_path, exported):
                 arrays["images"][k], read_png(exported[1] / split / records[k]["file_name"])
             )
             np.testing.assert_array_equal(
-                arrays["masks"][k], read_png(exported[1] / "masks" / records[k]["file_name"])
+                arrays["masks"][k], read_png(exported[1] / split / records[k]["mask_file_name"])
             )
     assert not (tmp_path / "npz" / ".seqstudio-partial").exists()
 
@@ -230,7 +239,7 @@ def test_split_counts_sum_to_total(total, ratios, expected):
 
 
 def test_fast_record_lines_equal_json(exported):
-    from seqstudio.core.export.writers import record_line
+    from seqstudio.core.export.records import record_line
 
     for line in (exported[1] / "val" / "metadata.jsonl").read_text().splitlines()[:20]:
         record = json.loads(line)
@@ -248,7 +257,7 @@ def test_fast_record_lines_equal_json(exported):
 def test_template_records_equal_the_generic_records():
     """Template-formatted manifest text is byte-identical to per-sample JSON records."""
     from seqstudio.core import rng
-    from seqstudio.core.export import writers
+    from seqstudio.core.export import records as writers
     from seqstudio.core.generator import SequenceGenerator
     from seqstudio.core.spec import GenerationSpec
 
@@ -258,7 +267,11 @@ def test_template_records_equal_the_generic_records():
         batch = gen.batch(5, 30)
         samples = [gen.generate(5 + k) for k in range(30)]
         # Packed output heads each record with its row, image files with their file name.
-        for heads in ({"rows": np.arange(30)}, {"file_names": names}):
+        for heads in (
+            {"rows": np.arange(30)},
+            {"file_names": names},
+            {"file_names": names, "masks": True},
+        ):
             text = writers.fixed_sequence_records(
                 **heads,
                 labels=spec.digits,
@@ -279,6 +292,7 @@ def test_template_records_equal_the_generic_records():
                         row=k if "rows" in heads else None,
                         glyph_indices=sample.glyph_indices,
                         seed=spec.seed,
+                        mask=heads.get("masks", False),
                     )
                 )
                 for k, sample in enumerate(samples)

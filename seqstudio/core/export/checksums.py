@@ -30,6 +30,7 @@ CHECKSUM_DIR = "checksums"
 TOP_LEVEL = (
     "dataset.json",
     writers.YOLO_YAML,
+    writers.CARD_NAME,
     writers.MASK_DIR,
     writers.PARTIAL_DIR,
     CHECKSUM_DIR,
@@ -276,7 +277,9 @@ def record_final_files(out: Path, split_names: list[str], fmt: str) -> dict[str,
             path = out / split / name
             if path.is_file():
                 found[f"{split}/{name}"] = list(hash_file(path))
-    for rel in [writers.YOLO_YAML] + [f"{CHECKSUM_DIR}/{split}.jsonl" for split in split_names]:
+    for rel in [writers.YOLO_YAML, writers.CARD_NAME] + [
+        f"{CHECKSUM_DIR}/{split}.jsonl" for split in split_names
+    ]:
         if (out / rel).is_file():
             found[rel] = list(hash_file(out / rel))
     return found
@@ -335,7 +338,16 @@ def owned_entries(out: Path, doc: dict) -> tuple[list[Path], list[Path]]:
             inside_foreign = []
             for child in sorted(entry.iterdir()):
                 rel = f"{name}/{child.name}"
-                if child.is_symlink() or not child.is_file() or not ours(rel, child.name, name):
+                if name in splits and child.name == writers.MASK_DIR and child.is_dir():
+                    # <split>/masks/: the instance masks of the split's images
+                    inside_foreign += [
+                        mask
+                        for mask in sorted(child.iterdir())
+                        if mask.is_symlink()
+                        or not mask.is_file()
+                        or not ours(f"{rel}/{mask.name}", mask.name, writers.MASK_DIR)
+                    ]
+                elif child.is_symlink() or not child.is_file() or not ours(rel, child.name, name):
                     inside_foreign.append(child)
             if inside_foreign:
                 foreign.extend(inside_foreign)

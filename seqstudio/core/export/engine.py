@@ -24,6 +24,7 @@ from seqstudio.core.export.job import ExportJob
 from seqstudio.core.export.lock import export_lock
 from seqstudio.core.export.manifest import write_dataset_json
 from seqstudio.core.export.options import ExportOptions
+from seqstudio.core.export.outputs import write_manifest_outputs
 from seqstudio.core.export.plan import prepare_export
 from seqstudio.core.export.scheduler import (
     Manifests,
@@ -208,7 +209,7 @@ def _run_locked(
     complete = already + written == plan.total
     try:
         if complete and outcome.error is None and not outcome.cancelled:
-            _finalize(job)
+            _finalize(job, created)
             names = [info.name for info in plan.splits if info.count]
             files = record_final_files(out, names, opts.format)
             write_dataset_json(out, job.settings, "complete", created, files)
@@ -248,7 +249,7 @@ def _damage_to_repair(job: ExportJob) -> dict[str, set[int]]:
         if job.options.format == "npz" and name in ("images.npy", "masks.npy", "labels.npz"):
             (out / split / writers.METADATA).unlink(missing_ok=True)  # remade from scratch
             continue
-        if name == writers.COCO_NAME or rel == writers.YOLO_YAML:
+        if name == writers.COCO_NAME or rel in (writers.YOLO_YAML, writers.CARD_NAME):
             continue  # rewritten by _finalize
         unrepairable.append(problem)
     if unrepairable:
@@ -284,16 +285,10 @@ def _write_error(exc: BaseException) -> ExportError:
     return ExportError(str(exc))
 
 
-def _finalize(job: ExportJob) -> None:
-    """Write what is built from the complete manifests: COCO, YOLO yaml, npz archives."""
-    out, opts, spec = job.out_dir, job.options, job.spec
+def _finalize(job: ExportJob, created: str) -> None:
+    """Write what is built from the complete manifests: npz archives, COCO, YOLO yaml, card."""
+    out, opts = job.out_dir, job.options
     present = [info for info in job.plan.splits if info.count]
-    if "coco" in opts.annotations:
-        for info in present:
-            writers.write_coco(out / info.name, spec.width, spec.height, job.classes)
-    if "yolo" in opts.annotations:
-        text = writers.yolo_yaml([info.name for info in present], job.classes)
-        writers.write_atomic(out / writers.YOLO_YAML, text.encode())
     if opts.format == "npz":
         partial = out / writers.PARTIAL_DIR
         for info in present:
@@ -301,3 +296,4 @@ def _finalize(job: ExportJob) -> None:
                 writers.pack_split(partial, info.name, out / info.name, opts.masks)
         with contextlib.suppress(OSError):
             partial.rmdir()
+    write_manifest_outputs(job, created)

@@ -192,9 +192,6 @@ def open_splits(job: ExportJob) -> dict[str, int]:
     if not npz:
         (out / CHECKSUM_DIR).mkdir(exist_ok=True)
         _remove_tmp(out / CHECKSUM_DIR)
-    if opts.masks and not npz:
-        (out / writers.MASK_DIR).mkdir(exist_ok=True)
-        _remove_tmp(out / writers.MASK_DIR)
     for info in job.plan.splits:
         if not info.count:
             done[info.name] = 0
@@ -202,6 +199,9 @@ def open_splits(job: ExportJob) -> dict[str, int]:
         split_dir = out / info.name
         split_dir.mkdir(exist_ok=True)
         _remove_tmp(split_dir)
+        if opts.masks and not npz:
+            (split_dir / writers.MASK_DIR).mkdir(exist_ok=True)
+            _remove_tmp(split_dir / writers.MASK_DIR)
         count = recover_manifests(split_dir, with_csv=not npz)
         if not npz:
             recover_file_list(out, info.name, info.first_index + count)

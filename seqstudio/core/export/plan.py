@@ -13,6 +13,7 @@ import numpy as np
 
 from seqstudio.core.errors import SpecError
 from seqstudio.core.export import writers
+from seqstudio.core.export.coco import check_segmentation_support
 from seqstudio.core.export.folder import FILE_BLOCK, check_folder
 from seqstudio.core.export.job import ExportJob
 from seqstudio.core.export.options import MAX_COUNT, ExportOptions
@@ -52,6 +53,8 @@ def prepare_export(
     """
     if not isinstance(spec, GenerationSpec):
         raise SpecError("spec", f"{spec!r} is not a GenerationSpec")
+    if spec.random is not None and spec.digits:
+        spec = spec.replace(digits=())  # unused: dataset.json must not record a fixed sequence
     if isinstance(count, bool) or not isinstance(count, (int, np.integer)):
         raise SpecError("count", f"{count!r} is not a whole number (allowed: 1 to {MAX_COUNT})")
     if not 1 <= count <= MAX_COUNT:
@@ -83,6 +86,8 @@ def prepare_export(
         max_glyphs=0,
         max_chars=0,
     )
+    if options.masks and "coco" in options.annotations:
+        check_segmentation_support()
     _check_generators(job, source)
     job.settings = _settings(job)
     check_folder(job)

@@ -292,7 +292,7 @@ def _remove_orphans(job: ExportJob, chunks: list[Chunk], recorded: dict[int, int
             for path in (
                 split_dir / (stem + suffix),
                 split_dir / f"{stem}.txt",
-                job.out_dir / writers.MASK_DIR / f"{stem}.png",
+                split_dir / writers.MASK_DIR / f"{stem}.png",
             ):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(path)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from seqstudio.core import rng
-from seqstudio.core.export import writers
+from seqstudio.core.export import records, writers
 from seqstudio.core.export.checksums import file_line
 from seqstudio.core.export.splits import ExportPlan, SplitInfo, split_source
 from seqstudio.core.sample import Sample
@@ -121,92 +121,122 @@ class WorkerState:
 
     # -------------------------------------------------------------- samples
     def _samples(self, chunk: Chunk, gen, masks: bool, should_stop: Callable[[], bool]):
-        """Yield the chunk's samples, vectorised when the generator allows it."""
-        if gen.vectorised:
-            batch = gen.batch(chunk.start, chunk.count, masks=masks)
-            keys = rng.image_keys(
-                gen.spec.seed, np.arange(chunk.start, chunk.start + chunk.count)
-            ).tolist()
-            labels = tuple(gen.spec.digits)
-            for k in range(chunk.count):
-                yield Sample(
-                    index=chunk.start + k,
-                    key=keys[k],
-                    image=batch.images[k],
-                    labels=labels,
-                    boxes=batch.boxes[k],
-                    glyph_indices=batch.glyph_indices[k],
-                    pool=gen.spec.pool,
-                    gaps=batch.gaps[k],
-                    mask=batch.masks[k] if masks else None,
-                    params=batch.params[k],
-                )
-        else:
-            for k in range(chunk.count):
-                if should_stop():
-                    return
-                yield gen.generate(chunk.start + k, masks=masks)
+        """Yield the chunk's samples one by one (the generic, non-vectorised path)."""
+        for k in range(chunk.count):
+            if should_stop():
+                return
+            yield gen.generate(chunk.start + k, masks=masks)
 
     def _record(self, sample: Sample, index_map, file_name: str | None, row: int | None) -> str:
         glyphs = sample.glyph_indices if index_map is None else index_map[sample.glyph_indices]
-        record = writers.manifest_record(
-            sample, file_name=file_name, row=row, glyph_indices=glyphs, seed=self.spec.seed
+        record = records.manifest_record(
+            sample,
+            file_name=file_name,
+            row=row,
+            glyph_indices=glyphs,
+            seed=self.spec.seed,
+            mask=self.config.masks,
         )
-        return writers.record_line(record)
+        return records.record_line(record)
 
     # -------------------------------------------------------------- formats
-    def _run_files(self, chunk: Chunk, gen, index_map, should_stop) -> ChunkResult:
+    def _write_files(self, split: str, index: int, image, mask, boxes, labels, size, files) -> str:
+        """Write one image (and its mask / YOLO labels); return the image's file name.
+
+        Appends each written file's file-list line to ``files``.
+        """
         cfg = self.config
-        split_dir = self.out_dir / chunk.split
-        mask_dir = self.out_dir / writers.MASK_DIR
-        suffix = "." + cfg.format
-        yolo = "yolo" in cfg.annotations
-        height, width = gen.spec.height, gen.spec.width
-        records, csv_rows, written, files = [], [], [], []
-        done = 0
+        split_dir = self.out_dir / split
+        stem = writers.image_name(index, cfg.name_digits)
+        if cfg.masks:
+            encoded = writers.encode_image(writers.mask_array(mask, len(labels)), "png", 0)
+            rel = records.mask_file_name(stem)
+            writers.write_atomic(split_dir / rel, encoded)
+            files.append(file_line(index, f"{split}/{rel}", encoded))
+        if "yolo" in cfg.annotations:
+            classes = [self.class_id[label] for label in labels]
+            text = writers.yolo_text(boxes, classes, *size)
+            writers.write_atomic(split_dir / f"{stem}.txt", text)
+            files.append(file_line(index, f"{split}/{stem}.txt", text))
+        file_name = f"{stem}.{cfg.format}"
+        data = writers.encode_image(image, cfg.format, cfg.jpeg_quality)
+        writers.write_atomic(split_dir / file_name, data)
+        files.append(file_line(index, f"{split}/{file_name}", data))
+        return file_name
+
+    def _run_files(self, chunk: Chunk, gen, index_map, should_stop) -> ChunkResult:
+        if gen.vectorised:
+            return self._run_files_vectorised(chunk, gen, index_map, should_stop)
+        cfg = self.config
+        size = (gen.spec.width, gen.spec.height)
+        lines: list[str] = []
+        csv_rows: list[str] = []
+        files: list[str] = []
         for sample in self._samples(chunk, gen, cfg.masks, should_stop):
             if should_stop():
                 break
-            stem = writers.image_name(sample.index, cfg.name_digits)
-            file_name = stem + suffix
-            data = writers.encode_image(sample.image, cfg.format, cfg.jpeg_quality)
-            if cfg.masks:
-                mask = writers.mask_array(sample.mask, len(sample.labels))
-                encoded = writers.encode_image(mask, "png", 0)
-                writers.write_atomic(mask_dir / f"{stem}.png", encoded)
-                files.append(file_line(sample.index, f"{writers.MASK_DIR}/{stem}.png", encoded))
-            if yolo:
-                classes = [self.class_id[label] for label in sample.labels]
-                text = writers.yolo_text(sample.boxes, classes, width, height)
-                writers.write_atomic(split_dir / f"{stem}.txt", text)
-                files.append(file_line(sample.index, f"{chunk.split}/{stem}.txt", text))
-            writers.write_atomic(split_dir / file_name, data)
-            files.append(file_line(sample.index, f"{chunk.split}/{file_name}", data))
-            if gen.vectorised:
-                written.append((file_name, sample))
-            else:
-                records.append(self._record(sample, index_map, file_name, None))
+            file_name = self._write_files(
+                chunk.split,
+                sample.index,
+                sample.image,
+                sample.mask,
+                sample.boxes,
+                sample.labels,
+                size,
+                files,
+            )
+            lines.append(self._record(sample, index_map, file_name, None))
             csv_rows.append(writers.csv_line(file_name, sample.label))
-            done += 1
-        if written:
-            records = [self._fixed_records(gen, index_map, written)]
-        return ChunkResult(chunk.seq, done, "".join(records), "".join(csv_rows), "".join(files))
+        return ChunkResult(chunk.seq, len(lines), "".join(lines), "".join(csv_rows), "".join(files))
 
-    def _fixed_records(self, gen, index_map, written: list[tuple[str, Sample]]) -> str:
-        """Manifest records of written images of one fixed sequence, from one template."""
-        samples = [sample for _, sample in written]
-        glyphs = np.stack([s.glyph_indices for s in samples])
-        return writers.fixed_sequence_records(
-            file_names=[name for name, _ in written],
+    def _run_files_vectorised(self, chunk: Chunk, gen, index_map, should_stop) -> ChunkResult:
+        """Files of one fixed sequence: written from the batch arrays, records from a template."""
+        cfg = self.config
+        size = (gen.spec.width, gen.spec.height)
+        batch = gen.batch(chunk.start, chunk.count, masks=cfg.masks)
+        labels = tuple(gen.spec.digits)
+        names: list[str] = []
+        files: list[str] = []
+        for k in range(chunk.count):
+            if should_stop():
+                break
+            mask = batch.masks[k] if cfg.masks else None
+            names.append(
+                self._write_files(
+                    chunk.split,
+                    chunk.start + k,
+                    batch.images[k],
+                    mask,
+                    batch.boxes[k],
+                    labels,
+                    size,
+                    files,
+                )
+            )
+        n = len(names)
+        text = self._batch_records(gen, index_map, batch, n, file_names=names)
+        label = "".join(labels)
+        csv = "".join(writers.csv_line(name, label) for name in names)
+        return ChunkResult(chunk.seq, n, text, csv, "".join(files))
+
+    def _batch_records(self, gen, index_map, batch, n: int, **head) -> str:
+        """Manifest records of the first ``n`` images of a fixed-sequence batch."""
+        if n == 0:
+            return ""
+        glyphs = np.stack(batch.glyph_indices[:n])
+        start = batch.start
+        return records.fixed_sequence_records(
+            **head,
+            masks=self.config.masks,
             labels=gen.spec.digits,
-            boxes=np.stack([s.boxes for s in samples]),
-            gaps=np.array([s.gaps for s in samples], np.int64).reshape(len(samples), -1),
-            offsets=np.array([s.params["offset_x"] for s in samples], np.int64),
+            boxes=np.stack(batch.boxes[:n]),
+            gaps=np.array(batch.gaps[:n], np.int64).reshape(n, -1),
+            offsets=np.array([p["offset_x"] for p in batch.params[:n]], np.int64),
             pool=gen.spec.pool,
             glyph_indices=glyphs if index_map is None else index_map[glyphs],
-            indices=np.array([s.index for s in samples], np.int64),
+            indices=np.arange(start, start + n, dtype=np.int64),
             seed=self.spec.seed,
-            keys=np.array([s.key for s in samples], np.uint64),
+            keys=rng.image_keys(gen.spec.seed, np.arange(start, start + n)),
         )
 
     def _run_npz(self, chunk: Chunk, gen, index_map) -> ChunkResult:
@@ -228,19 +258,19 @@ class WorkerState:
         }
         if cfg.masks:
             arrays["masks"] = np.stack([s.mask for s in samples]).astype(cfg.mask_dtype)
-        records = []
+        lines = []
         for k, s in enumerate(samples):
             m = len(s.labels)
             glyphs = s.glyph_indices if index_map is None else index_map[s.glyph_indices]
             arrays["classes"][k, :m] = [self.class_id[label] for label in s.labels]
             arrays["boxes"][k, :m] = s.boxes
             arrays["glyph_indices"][k, :m] = glyphs
-            records.append(self._record(s, index_map, None, chunk.row + k))
+            lines.append(self._record(s, index_map, None, chunk.row + k))
         partial = self.out_dir / writers.PARTIAL_DIR
         for name, array in arrays.items():
             offset, row_bytes = layout[name]
             _pwrite(partial / f"{chunk.split}-{name}.npy", array, offset + chunk.row * row_bytes)
-        return ChunkResult(chunk.seq, n, "".join(records), "")
+        return ChunkResult(chunk.seq, n, "".join(lines), "")
 
     def _run_npz_vectorised(self, chunk: Chunk, gen, index_map) -> ChunkResult:
         """npz for fixed sequences: arrays straight from the batch, records from one template."""
@@ -269,26 +299,14 @@ class WorkerState:
         arrays["glyph_indices"][:, :m] = glyphs
         if cfg.masks:
             arrays["masks"] = batch.masks.astype(cfg.mask_dtype)
-        keys = rng.image_keys(gen.spec.seed, np.arange(chunk.start, chunk.start + n))
-        offsets = np.array([p["offset_x"] for p in batch.params], np.int64)
-        gaps = np.array(batch.gaps, np.int64).reshape(n, -1)
-        records = writers.fixed_sequence_records(
-            rows=np.arange(chunk.row, chunk.row + n),
-            labels=labels,
-            boxes=boxes,
-            gaps=gaps,
-            offsets=offsets,
-            pool=gen.spec.pool,
-            glyph_indices=glyphs,
-            indices=arrays["index"],
-            seed=self.spec.seed,
-            keys=keys,
+        text = self._batch_records(
+            gen, index_map, batch, n, rows=np.arange(chunk.row, chunk.row + n)
         )
         partial = self.out_dir / writers.PARTIAL_DIR
         for name, array in arrays.items():
             offset, row_bytes = layout[name]
             _pwrite(partial / f"{chunk.split}-{name}.npy", array, offset + chunk.row * row_bytes)
-        return ChunkResult(chunk.seq, n, records, "")
+        return ChunkResult(chunk.seq, n, text, "")
 
 
 def _pwrite(path: Path, array: np.ndarray, offset: int) -> None:

@@ -1,4 +1,4 @@
-"""Writing the output: image files, manifest records, labels.csv, COCO, YOLO, npz.
+"""Writing the output: image files, labels.csv, YOLO, npz (records: ``records``, COCO: ``coco``).
 
 Every file appears under its final name complete or not at all: it is written to a
 hidden temporary name (``.NAME.tmp``) in the same folder and renamed.
@@ -16,14 +16,15 @@ from pathlib import Path
 
 import numpy as np
 
-from seqstudio.core.sample import Sample
+from seqstudio.core.export.records import MASK_SUBDIR
 
 METADATA = "metadata.jsonl"
 LABELS_CSV = "labels.csv"
 LABELS_HEADER = "file_name,label\n"
 COCO_NAME = "_annotations.coco.json"
+CARD_NAME = "README.md"
 YOLO_YAML = "data.yaml"
-MASK_DIR = "masks"
+MASK_DIR = MASK_SUBDIR  # inside each split folder
 PARTIAL_DIR = ".seqstudio-partial"
 TMP_SUFFIX = ".tmp"
 
@@ -76,117 +77,13 @@ def mask_array(mask: np.ndarray, glyphs: int) -> np.ndarray:
     return mask.astype(np.uint8 if glyphs < 255 else np.uint16, copy=False)
 
 
-def manifest_record(
-    sample: Sample, *, file_name: str | None, row: int | None, glyph_indices: np.ndarray, seed: int
-) -> dict:
-    """The metadata.jsonl record of one image (``file_name`` first, for Hugging Face)."""
-    record: dict = {"file_name": file_name} if file_name is not None else {"row": row}
-    record.update(
-        label=sample.label,
-        digits=list(sample.labels),
-        boxes=sample.boxes.tolist(),
-        gaps=list(sample.gaps),
-        params=sample.params,
-        pool=sample.pool,
-        glyph_indices=glyph_indices.tolist(),
-        index=sample.index,
-        seed=seed,
-        key=f"{sample.key:016x}",
-    )
-    return record
-
-
-def record_line(record: dict) -> str:
-    """One metadata.jsonl line; equal to ``json.dumps(record, ensure_ascii=False)`` + newline.
-
-    Lists of ints and simple parameter dicts are formatted directly (several times
-    faster than :func:`json.dumps`, which remains the fallback for anything else).
-    """
-    parts = []
-    for key, value in record.items():
-        if (
-            type(value) is int
-            or (type(value) is list and all(type(v) is int for v in value))
-            or type(value) is list
-            and all(type(v) is list and all(type(x) is int for x in v) for v in value)
-        ):
-            text = str(value)
-        elif type(value) is str and value.isalnum() and value.isascii():
-            text = f'"{value}"'
-        else:
-            text = json.dumps(value, ensure_ascii=False)
-        parts.append(f'"{key}": {text}')
-    return "{" + ", ".join(parts) + "}\n"
-
-
-def fixed_sequence_records(
-    *,
-    rows: np.ndarray | None = None,
-    file_names: list[str] | None = None,
-    labels: tuple[str, ...],
-    boxes: np.ndarray,
-    gaps: np.ndarray,
-    offsets: np.ndarray,
-    pool: str,
-    glyph_indices: np.ndarray,
-    indices: np.ndarray,
-    seed: int,
-    keys: np.ndarray,
-) -> str:
-    """Records of many images of one fixed sequence, as manifest text.
-
-    Give ``file_names`` (image files) or ``rows`` (packed output) for the first field.
-
-    Equal, line for line, to :func:`record_line` of :func:`manifest_record` for each
-    image (a test checks it), but every record has the same shape, so one ``%`` template
-    formats it from integer rows — no per-image dict or JSON encoding.
-    """
-    count, glyphs = len(indices), len(labels)
-    if count == 0:
-        return ""
-
-    def ints(k: int) -> str:
-        return "[" + ", ".join(["%d"] * k) + "]"
-
-    def const(value) -> str:
-        return json.dumps(value, ensure_ascii=False).replace("%", "%%")
-
-    first = '{"file_name": %s' if file_names is not None else '{"row": %d'
-    template = (
-        first
-        + ', "label": '
-        + const("".join(labels))
-        + ', "digits": '
-        + const(list(labels))
-        + ', "boxes": ['
-        + ", ".join([ints(4)] * glyphs)
-        + '], "gaps": '
-        + ints(gaps.shape[1])
-        + ', "params": {"offset_x": %d, "scale_x": 1.0, "scale_y": 1.0}, "pool": '
-        + const(pool)
-        + ', "glyph_indices": '
-        + ints(glyphs)
-        + ', "index": %d, "seed": '
-        + str(int(seed))
-        + ', "key": "%016x"}\n'
-    )
-    table = np.concatenate(
-        [
-            boxes.reshape(count, -1).astype(np.int64),
-            gaps.astype(np.int64),
-            offsets.reshape(count, 1).astype(np.int64),
-            glyph_indices.reshape(count, -1).astype(np.int64),
-            indices.reshape(count, 1).astype(np.int64),
-        ],
-        axis=1,
-    ).tolist()
-    key_list = keys.tolist()
-    heads = [json.dumps(name) for name in file_names] if file_names is not None else rows.tolist()
-    return "".join([template % (head, *row, key) for head, row, key in zip(heads, table, key_list)])
-
-
 def csv_line(file_name: str, label: str) -> str:
-    """One ``labels.csv`` row (quoted only when the label needs it)."""
+    """One ``labels.csv`` row (quoted only when the label needs it).
+
+    pandas and Hugging Face ``csv`` infer numbers from digit strings (``"007"`` becomes 7)
+    whether quoted or not: read the label as text (``dtype={"label": str}``), or load the
+    card's ``labels`` configuration, which declares it a string.
+    """
     if any(c in label for c in ',"\r\n') or label != label.strip():
         label = '"' + label.replace('"', '""') + '"'
     return f"{file_name},{label}\n"
@@ -202,9 +99,17 @@ def yolo_text(boxes: np.ndarray, class_ids: list[int], width: int, height: int) 
     return "".join(lines).encode()
 
 
-def yolo_yaml(split_names: list[str], classes: tuple[str, ...]) -> str:
-    """An Ultralytics-style dataset YAML (paths relative to the file's folder)."""
-    lines = [f"{name}: {name}" for name in split_names]
+def yolo_yaml(root: Path, split_names: list[str], classes: tuple[str, ...]) -> str:
+    """An Ultralytics/YOLOv5-style dataset YAML.
+
+    ``path`` is the export folder's absolute path (those tools resolve a relative one
+    against their own datasets folder, not this file's); each split is relative to it.
+    """
+    lines = [
+        "# dataset root; edit it after moving the folder (split paths are relative to it)",
+        f"path: {json.dumps(str(Path(root).absolute()), ensure_ascii=False)}",
+    ]
+    lines += [f"{name}: {name}" for name in split_names]
     lines.append(f"nc: {len(classes)}")
     lines.append("names:")
     lines += [f"  {k}: {json.dumps(c)}" for k, c in enumerate(classes)]
@@ -216,55 +121,6 @@ def read_records(path: Path) -> Iterator[dict]:
     with open(path, encoding="utf-8") as handle:
         for line in handle:
             yield json.loads(line)
-
-
-def write_coco(split_dir: Path, width: int, height: int, classes: tuple[str, ...]) -> None:
-    """Write ``_annotations.coco.json`` for a split from its metadata (streaming).
-
-    Image ids are the global image indices; category ids are class indices (``0``–``9``
-    for digits); ``bbox`` is ``[x, y, w, h]`` of each glyph's ink.
-    """
-    class_id = {c: k for k, c in enumerate(classes)}
-    target = split_dir / COCO_NAME
-    tmp = split_dir / f".{COCO_NAME}{TMP_SUFFIX}"
-    annotations = split_dir / f".{COCO_NAME}.annotations{TMP_SUFFIX}"
-    ann_id = 0
-    with open(tmp, "w", encoding="utf-8") as out, open(annotations, "w+", encoding="utf-8") as ann:
-        out.write('{"info": {"description": "seqstudio export"}, "licenses": [],\n"categories": ')
-        out.write(
-            json.dumps(
-                [{"id": k, "name": c, "supercategory": "digit"} for k, c in enumerate(classes)]
-            )
-        )
-        out.write(',\n"images": [')
-        first = True
-        for record in read_records(split_dir / METADATA):
-            image = {
-                "id": record["index"],
-                "file_name": record["file_name"],
-                "width": width,
-                "height": height,
-            }
-            out.write(("\n" if first else ",\n") + json.dumps(image))
-            for box, label in zip(record["boxes"], record["digits"]):
-                ann_id += 1
-                entry = {
-                    "id": ann_id,
-                    "image_id": record["index"],
-                    "category_id": class_id[label],
-                    "bbox": box,
-                    "area": box[2] * box[3],
-                    "iscrowd": 0,
-                }
-                ann.write(("\n" if ann_id == 1 else ",\n") + json.dumps(entry))
-            first = False
-        out.write('],\n"annotations": [')
-        ann.seek(0)
-        while chunk := ann.read(1 << 20):
-            out.write(chunk)
-        out.write("]}\n")
-    os.unlink(annotations)
-    os.replace(tmp, target)
 
 
 # ------------------------------------------------------------------------------ npz
