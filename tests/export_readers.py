@@ -65,3 +65,20 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
         return {
             name[: -len(".npy")]: read_npy_bytes(archive.read(name)) for name in archive.namelist()
         }
+
+
+def without_run_details(root: Path, name: str, data: bytes) -> bytes:
+    """A file's bytes less what differs between two runs of one export in two folders:
+    ``dataset.json``'s and COCO's creation time, ``data.yaml``'s absolute ``path``."""
+    base = Path(name).name
+    if base == "dataset.json":
+        doc = json.loads(data)
+        doc.pop("created")
+        return json.dumps(doc).encode()
+    if base.endswith(".coco.json"):
+        doc = json.loads(data)
+        doc["info"].pop("date_created")
+        return json.dumps(doc).encode()
+    if base == "data.yaml":
+        return data.replace(json.dumps(str(root.absolute())).encode(), b'"ROOT"')
+    return data

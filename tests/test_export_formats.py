@@ -15,6 +15,7 @@ from export_readers import (
     read_npz,
     read_png,
     read_yolo,
+    without_run_details,
 )
 
 from seqstudio.core.export import ExportOptions, export_dataset, parse_splits
@@ -32,17 +33,7 @@ def tree(root: Path) -> dict[str, bytes]:
     files = {}
     for path in sorted(root.rglob("*")):
         if path.is_file():
-            data = path.read_bytes()
-            if path.name == "dataset.json":
-                doc = json.loads(data)
-                doc.pop("created")
-                data = json.dumps(doc).encode()
-            elif path.name == "_annotations.coco.json":
-                doc = json.loads(data)
-                doc["info"].pop("date_created")
-                data = json.dumps(doc).encode()
-            elif path.name == "data.yaml":
-                data = data.replace(str(root.absolute()).encode(), b"ROOT")
+            data = without_run_details(root, path.name, path.read_bytes())
             files[str(path.relative_to(root))] = data
     return files
 
