@@ -69,11 +69,15 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
 
 def without_run_details(root: Path, name: str, data: bytes) -> bytes:
     """A file's bytes less what differs between two runs of one export in two folders:
-    ``dataset.json``'s and COCO's creation time, ``data.yaml``'s absolute ``path``."""
+    ``dataset.json``'s and COCO's creation time, ``data.yaml``'s absolute ``path`` (and the
+    checksums of those two files in ``dataset.json``)."""
     base = Path(name).name
     if base == "dataset.json":
         doc = json.loads(data)
         doc.pop("created")
+        for rel in list(doc.get("files") or {}):  # checksums of the files below
+            if rel == "data.yaml" or rel.endswith(".coco.json"):
+                del doc["files"][rel]
         return json.dumps(doc).encode()
     if base.endswith(".coco.json"):
         doc = json.loads(data)

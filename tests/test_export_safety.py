@@ -58,7 +58,7 @@ def test_overwrite_refuses_a_folder_of_another_tool_and_names_what_it_would_dele
 
 
 @pytest.mark.parametrize(
-    "where", ["notes.txt", "train/notes.txt", "masks/x.png", "train/00001.png"]
+    "where", ["notes.txt", "train/notes.txt", "train/masks/x.png", "train/00001.png"]
 )
 def test_overwrite_refuses_files_the_export_did_not_write(tmp_path, capsys, where):
     out = made(tmp_path / "data", masks=True)
@@ -104,7 +104,7 @@ def test_resume_repairs_missing_empty_and_altered_files_byte_identically(tmp_pat
     pristine = tree(out)
     (out / "train" / "000003.png").unlink()
     (out / "train" / "000007.png").write_bytes(b"")
-    mask = out / "masks" / "000011.png"
+    mask = out / "train" / "masks" / "000011.png"
     data = bytearray(mask.read_bytes())
     data[-20] ^= 0xFF  # same size, other content
     mask.write_bytes(bytes(data))
