@@ -268,7 +268,7 @@ class MainWindow(QMainWindow):
     def _on_preview(self, result: PreviewResult) -> None:
         self.canvas.set_sample(result.sample.image, result.sample.meta)
         self.info.set_meta(result.sample.meta)
-        self.size_panel.set_width_range(result.width_range)
+        self.size_panel.set_width_range(result.width_range, result.spec)
         self.sequence_panel.set_known_labels(result.classes)
         if result.elapsed_ms:
             self.render_label.setText(f"render: {result.elapsed_ms:.1f} ms")
@@ -281,6 +281,7 @@ class MainWindow(QMainWindow):
     def _on_failed(self, failure: PreviewFailure) -> None:
         self.render_label.setText(f"render: failed after {failure.elapsed_ms:.1f} ms")
         self.sequence_panel.set_known_labels(failure.classes)
+        self.size_panel.set_width_range(failure.width_range, failure.spec)
 
     def _on_problems(self, problems: dict[str, str]) -> None:
         if problems:

@@ -76,6 +76,7 @@ class PreviewFailure:
     message: str
     elapsed_ms: float
     classes: tuple[str, ...] = ()
+    width_range: str = ""  # feasible widths of the rejected spec ("" when unknown)
 
 
 def render_sample(generator, index: int) -> RenderedSample:
@@ -125,7 +126,7 @@ class PreviewWorker(QThread):
             generator = SequenceGenerator(spec)
             main = render_sample(generator, request.index)
         except SpecError as exc:
-            self._fail(request, exc.field, exc.message, start)
+            self._fail(request, exc.field, exc.message, start, _width_range_text(spec, exc))
             return
         except DataError as exc:
             self._fail(request, "source", str(exc), start)
@@ -150,7 +151,9 @@ class PreviewWorker(QThread):
         if not self._superseded():
             self.stripRendered.emit(StripResult(request.request_id, spec, samples))
 
-    def _fail(self, request: PreviewRequest, field: str, message: str, start: float) -> None:
+    def _fail(
+        self, request: PreviewRequest, field: str, message: str, start: float, widths: str = ""
+    ) -> None:
         if self._superseded():
             return
         elapsed = (time.perf_counter() - start) * 1000.0
@@ -162,8 +165,22 @@ class PreviewWorker(QThread):
                 message,
                 elapsed,
                 _source_classes(request.spec),
+                widths,
             )
         )
+
+
+def _width_range_text(spec: GenerationSpec, exc: SpecError) -> str:
+    """The feasible widths of a rejected spec: from a width error, else measured."""
+    from seqstudio.core.layout import WidthError
+    from seqstudio.core.widths import feasible_width_range
+
+    if isinstance(exc, WidthError):
+        return exc.width_range.describe()
+    try:
+        return feasible_width_range(spec).describe()
+    except Exception:  # the spec's labels or source are what is wrong: no range to show
+        return ""
 
 
 def _source_classes(spec: GenerationSpec) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from seqstudio.core.spec import ALIGNMENTS, FIT_MODES, MAX_HEIGHT, MAX_WIDTH
+from seqstudio.core.spec import ALIGNMENTS, FIT_MODES, MAX_HEIGHT, MAX_WIDTH, GenerationSpec
 from seqstudio.gui.model import GeneratorModel
 from seqstudio.gui.panels.base import SpecPanel, problem_label, signals_blocked
 
@@ -24,8 +24,11 @@ WIDTH_SLIDER_RANGE = (8, 1024)
 class SizePanel(SpecPanel):
     """Edits ``width``, ``height``, ``fit``, ``align`` and ``invert``.
 
-    The feasible width range comes from the preview worker
-    (``SequenceGenerator(spec).width_range.describe()``) through :meth:`set_width_range`.
+    The feasible width range (:func:`seqstudio.core.widths.feasible_width_range`) comes
+    from the preview worker, with the spec it belongs to, through :meth:`set_width_range`
+    — for a spec it rejects too. It is shown only while it belongs to the current
+    settings (any width): an edit that changes it shows "feasible: …" until the worker
+    answers, so the hint is never stale.
     """
 
     FIELDS = ("width", "height", "fit", "align", "invert")
@@ -43,8 +46,11 @@ class SizePanel(SpecPanel):
         self.width_spin.setToolTip(f"Output width in pixels (1–{MAX_WIDTH})")
         self.width_range_label = QLabel("feasible: …")
         self.width_range_label.setToolTip(
-            "Widths that work for the current digits, spacing and fit"
+            "Widths that work for the current digits, spacing, scope, crop, height, fit "
+            "and augmentation"
         )
+        self._range_text = ""
+        self._range_key: GenerationSpec | None = None
         self.height_spin = QSpinBox()
         self.height_spin.setRange(1, MAX_HEIGHT)
         self.height_spin.setSuffix(" px")
@@ -54,8 +60,10 @@ class SizePanel(SpecPanel):
         self.fit_combo = QComboBox()
         self.fit_combo.addItems(FIT_MODES)
         self.fit_combo.setToolTip(
-            "pad: keep glyphs and gaps, pad to the width; exact: choose gaps that fill it; "
-            "scale: shrink when too wide; stretch: resize to the width"
+            "pad: any width from the minimum; glyphs untouched, gaps in range (drawn again "
+            "uniformly over what fits when needed), padded at align; strict: pad, but only "
+            "widths that hold the largest gaps (gaps always independent); exact: choose gaps "
+            "that fill it; scale: shrink when too wide; stretch: resize to the width"
         )
         self.align_combo = QComboBox()
         self.align_combo.addItems(ALIGNMENTS)
@@ -86,6 +94,7 @@ class SizePanel(SpecPanel):
         self.fit_combo.currentTextChanged.connect(lambda v: self.model.set_values(fit=v))
         self.align_combo.currentTextChanged.connect(lambda v: self.model.set_values(align=v))
         self.invert_check.toggled.connect(lambda v: self.model.set_values(invert=v))
+        self.model.valuesChanged.connect(self._show_width_range)
         self.bind()
 
     def refresh(self) -> None:  # noqa: D102
@@ -108,10 +117,26 @@ class SizePanel(SpecPanel):
             self.align_combo.setCurrentText(str(self.model.value("align")))
             self.invert_check.setChecked(bool(self.model.value("invert")))
 
-    def set_width_range(self, text: str) -> None:
-        """Show the feasible widths (``WidthRange.describe()`` from the worker)."""
+    def set_width_range(self, text: str, spec: GenerationSpec | None = None) -> None:
+        """Show the feasible widths (``WidthRange.describe()``) the worker found for ``spec``.
+
+        ``spec`` ``None`` means "for the current settings".
+        """
+        self._range_text = text
+        self._range_key = _range_key(spec if spec is not None else self.model.candidate)
+        self._show_width_range()
+
+    def _show_width_range(self) -> None:
+        current = self.model.candidate
+        fresh = current is not None and _range_key(current) == self._range_key
+        text = self._range_text if fresh else ""
         self.width_range_label.setText(f"feasible: {text}" if text else "feasible: …")
 
     def width_range_text(self) -> str:
         """The feasible-width text shown."""
         return self.width_range_label.text()
+
+
+def _range_key(spec: GenerationSpec | None) -> GenerationSpec | None:
+    """What the feasible widths depend on: the spec, whatever its width and seed."""
+    return None if spec is None else spec.replace(width=1, seed=0, invert=False, align="left")

@@ -13,10 +13,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from seqstudio.core.spec import MAX_WIDTH, SPACING_MODES, SPACING_SCOPES
+from seqstudio.core.spec import MAX_SPACING_OVERLAP, MAX_WIDTH, SPACING_MODES, SPACING_SCOPES
 from seqstudio.gui.model import GeneratorModel
 from seqstudio.gui.panels.base import SpecPanel, problem_label, signals_blocked
 
+SLIDER_MIN = -14  # half an MNIST cell at height 28: digits overlapping by half
 SLIDER_MAX = 64
 
 
@@ -37,18 +38,20 @@ class SpacingPanel(SpecPanel):
         self.min_spin = QSpinBox()
         self.max_spin = QSpinBox()
         for slider in (self.min_slider, self.max_slider):
-            slider.setRange(0, SLIDER_MAX)
+            slider.setRange(SLIDER_MIN, SLIDER_MAX)
         for spin in (self.min_spin, self.max_spin):
-            spin.setRange(0, MAX_WIDTH)
+            spin.setRange(-MAX_SPACING_OVERLAP, MAX_WIDTH)
             spin.setSuffix(" px")
+        overlap = "negative: digits touch or overlap, down to half a digit"
         self.min_slider.setToolTip(
-            f"Smallest gap in pixels (slider 0–{SLIDER_MAX}; type larger values)"
+            f"Smallest gap in pixels (slider {SLIDER_MIN}–{SLIDER_MAX}, {overlap}; "
+            "type other values)"
         )
         self.max_slider.setToolTip(
-            f"Largest gap in pixels (slider 0–{SLIDER_MAX}; type larger values)"
+            f"Largest gap in pixels (slider {SLIDER_MIN}–{SLIDER_MAX}; type other values)"
         )
-        self.min_spin.setToolTip(f"Smallest gap in pixels (0–{MAX_WIDTH}, ≤ max)")
-        self.max_spin.setToolTip(f"Largest gap in pixels (0–{MAX_WIDTH}, ≥ min)")
+        self.min_spin.setToolTip(f"Smallest gap in pixels (≤ max; {overlap})")
+        self.max_spin.setToolTip(f"Largest gap in pixels (≤ {MAX_WIDTH}, ≥ min)")
         self.mode_combo = QComboBox()
         self.mode_combo.addItems(SPACING_MODES)
         self.mode_combo.setToolTip("variable: each gap drawn independently; fixed: one gap for all")
@@ -110,8 +113,8 @@ class SpacingPanel(SpecPanel):
         with signals_blocked(*widgets):
             self.min_spin.setValue(low)
             self.max_spin.setValue(high)
-            self.min_slider.setValue(min(low, SLIDER_MAX))
-            self.max_slider.setValue(min(high, SLIDER_MAX))
+            self.min_slider.setValue(min(max(low, SLIDER_MIN), SLIDER_MAX))
+            self.max_slider.setValue(min(max(high, SLIDER_MIN), SLIDER_MAX))
             self.mode_combo.setCurrentText(str(self.model.value("spacing_mode")))
             self.scope_combo.setCurrentText(str(self.model.value("spacing_scope")))
             self.crop_check.setChecked(bool(self.model.value("crop")))
