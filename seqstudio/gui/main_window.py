@@ -9,15 +9,12 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
     QMenu,
-    QScrollArea,
     QToolBar,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -28,20 +25,19 @@ from seqstudio.gui.dataset_tools import DatasetTools
 from seqstudio.gui.file_actions import FileActions
 from seqstudio.gui.model import GeneratorModel
 from seqstudio.gui.panels.augment_panel import AugmentPanel
-from seqstudio.gui.panels.base import ERROR_STYLE, signals_blocked
+from seqstudio.gui.panels.base import signals_blocked
 from seqstudio.gui.panels.sequence_panel import SequencePanel
 from seqstudio.gui.panels.size_panel import SizePanel
 from seqstudio.gui.panels.spacing_panel import SpacingPanel
-from seqstudio.gui.preview_canvas import ZOOMS, PreviewCanvas
+from seqstudio.gui.preview_area import ZOOM_TITLES, PreviewArea
+from seqstudio.gui.preview_canvas import ZOOMS
 from seqstudio.gui.preview_controller import PreviewController
-from seqstudio.gui.preview_worker import PreviewFailure, PreviewResult, StripResult
-from seqstudio.gui.sample_info import SampleInfo
-from seqstudio.gui.sample_strip import SampleStrip
+from seqstudio.gui.preview_worker import PreviewFailure, PreviewResult, SheetResult
 from seqstudio.gui.seed_bar import SeedBar
 from seqstudio.gui.settings import AppSettings
+from seqstudio.gui.status_message import StatusMessage
 from seqstudio.gui.tasks import TaskRunner
 
-ZOOM_TITLES = {"fit": "Fit", "1": "1×", "2": "2×", "4": "4×", "8": "8×"}
 PathChooser = Callable[[str, str, str], str]
 
 
@@ -106,25 +102,14 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ construction
     def _build_central(self) -> None:
-        self.info = SampleInfo()
-        self.canvas = PreviewCanvas()
-        self.canvas_scroll = QScrollArea()
-        self.canvas_scroll.setWidgetResizable(True)
-        self.canvas_scroll.setWidget(self.canvas)
-        self.canvas_scroll.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.strip = SampleStrip()
-        strip_title = QLabel(
-            "Samples 0–5 of these settings (click to select, hover for parameters)"
-        )
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.addWidget(self.info.label_text)
-        layout.addWidget(self.canvas_scroll, 1)
-        layout.addWidget(strip_title)
-        layout.addWidget(self.strip)
-        layout.addWidget(self.info.details)
-        self.setCentralWidget(central)
+        self.area = PreviewArea()
+        self.info = self.area.info
+        self.canvas = self.area.canvas
+        self.canvas_scroll = self.area.canvas_scroll
+        self.sheet = self.area.sheet
+        self.zoom_combo = self.area.zoom_combo
+        self.overlay_check = self.area.overlay_check
+        self.setCentralWidget(self.area)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -145,13 +130,12 @@ class MainWindow(QMainWindow):
         self.size_dock = self._dock("Size", "dock_size", self.size_panel, left)
         self.augment_dock = self._dock("Augmentation", "dock_augment", self.augment_panel, right)
         self.resizeDocks(
-            [self.sequence_dock, self.augment_dock], [340, 360], Qt.Orientation.Horizontal
+            [self.sequence_dock, self.augment_dock], [270, 330], Qt.Orientation.Horizontal
         )
 
     def _build_status_bar(self) -> None:
         self.render_label = QLabel("render: –")
-        self.problem_status = QLabel("")
-        self.problem_status.setStyleSheet(ERROR_STYLE)
+        self.problem_status = StatusMessage()
         self.statusBar().addWidget(self.problem_status, 1)
         self.statusBar().addPermanentWidget(self.render_label)
 
@@ -217,6 +201,22 @@ class MainWindow(QMainWindow):
             view_menu, "Show digit &boxes", self.set_overlay, "Ctrl+B"
         )
         self.overlay_action.setCheckable(True)
+        self.masks_action = self._action(
+            view_menu, "Show instance &masks", self.set_masks, "Ctrl+M"
+        )
+        self.masks_action.setCheckable(True)
+        self.smooth_action = self._action(
+            view_menu, "S&mooth scaling", self.set_smooth, None, "Bilinear instead of sharp pixels"
+        )
+        self.smooth_action.setCheckable(True)
+        view_menu.addSeparator()
+        for k, title in enumerate(("&Preview", "Contact &sheet", "Solo / s&weep")):
+            self._action(
+                view_menu,
+                title,
+                lambda _=False, i=k: self.area.tabs.setCurrentIndex(i),
+                f"Alt+{k + 1}",
+            )
         view_menu.addSeparator()
         for dock in (self.sequence_dock, self.spacing_dock, self.size_dock, self.augment_dock):
             view_menu.addAction(dock.toggleViewAction())
@@ -230,29 +230,25 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
         toolbar.addWidget(self.seed_bar)
         toolbar.addAction(self.regenerate_action)
-        toolbar.addSeparator()
-        toolbar.addWidget(QLabel(" Zoom "))
-        self.zoom_combo = QComboBox()
-        for zoom in ZOOMS:
-            self.zoom_combo.addItem(ZOOM_TITLES[zoom], zoom)
         self.zoom_combo.currentIndexChanged.connect(
             lambda i: self.set_zoom(self.zoom_combo.itemData(i))
         )
-        toolbar.addWidget(self.zoom_combo)
-        self.overlay_check = QCheckBox("Boxes")
-        self.overlay_check.setToolTip("Overlay each digit's box and label (Ctrl+B)")
         self.overlay_check.toggled.connect(self.set_overlay)
-        toolbar.addWidget(self.overlay_check)
+        self.area.masks_check.toggled.connect(self.set_masks)
+        self.area.smooth_check.toggled.connect(self.set_smooth)
         toolbar.addSeparator()
         self.dataset_tools.add_to_toolbar(toolbar)
         self._rebuild_recent(self.files.recent())
 
     def _connect(self) -> None:
         self.preview.previewReady.connect(self._on_preview)
-        self.preview.stripReady.connect(self._on_strip)
+        self.preview.sheetReady.connect(self._on_sheet)
+        self.area.sheetSizeChanged.connect(self.preview.set_sheet_count)
+        self.area.sampleChosen.connect(self._on_sample_selected)
+        self.augment_panel.compareRequested.connect(self._on_compare)
+        self.model.specChanged.connect(self.area.refresh_comparison)
         self.preview.previewFailed.connect(self._on_failed)
         self.model.problemsChanged.connect(self._on_problems)
-        self.strip.sampleSelected.connect(self._on_sample_selected)
         self.canvas.hoverText.connect(lambda text: self.statusBar().showMessage(text, 4000))
         self.seed_bar.lockChanged.connect(self._on_lock_changed)
         self.files.failed.connect(self._show_problem_text)
@@ -266,7 +262,8 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ preview results
     def _on_preview(self, result: PreviewResult) -> None:
-        self.canvas.set_sample(result.sample.image, result.sample.meta)
+        sample = result.sample
+        self.canvas.set_sample(sample.image, sample.meta, sample.mask_tint)
         self.info.set_meta(result.sample.meta)
         self.size_panel.set_width_range(result.width_range, result.spec)
         self.sequence_panel.set_known_labels(result.classes)
@@ -274,9 +271,13 @@ class MainWindow(QMainWindow):
             self.render_label.setText(f"render: {result.elapsed_ms:.1f} ms")
         self._on_problems(self.model.problems)
 
-    def _on_strip(self, result: StripResult) -> None:
-        self.strip.set_samples(result.samples)
-        self.strip.set_selected(self.preview.selected_index)
+    def _on_sheet(self, result: SheetResult) -> None:
+        self.sheet.set_samples(result.samples)
+        self.sheet.set_selected(self.preview.selected_index)
+
+    def _on_compare(self, kind: str, op: dict) -> None:
+        spec = self.model.candidate if self.model.candidate is not None else self.model.spec
+        self.area.compare_op(kind, op, spec)
 
     def _on_failed(self, failure: PreviewFailure) -> None:
         self.render_label.setText(f"render: failed after {failure.elapsed_ms:.1f} ms")
@@ -288,16 +289,14 @@ class MainWindow(QMainWindow):
             text = "; ".join(f"{f}: {m}" for f, m in problems.items())
             self._show_problem_text(text)
             self.canvas.set_stale(True, "Invalid settings — showing the last good preview")
-            self.strip.set_stale(True)
+            self.sheet.set_stale(True)
         else:
-            self.problem_status.setText("")
-            self.problem_status.setToolTip("")
+            self.problem_status.set_message("")
             self.canvas.set_stale(False)
-            self.strip.set_stale(False)
+            self.sheet.set_stale(False)
 
     def _show_problem_text(self, text: str) -> None:
-        self.problem_status.setText(text)
-        self.problem_status.setToolTip(text)
+        self.problem_status.set_message(text)
 
     def _on_sample_selected(self, index: int) -> None:
         self.preview.select(index)
@@ -309,10 +308,8 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ view
     def set_zoom(self, zoom: str) -> None:
-        """Set the canvas zoom (``fit``, ``1``, ``2``, ``4``, ``8``)."""
-        self.canvas.set_zoom(zoom)
-        with signals_blocked(self.zoom_combo):
-            self.zoom_combo.setCurrentIndex(max(0, self.zoom_combo.findData(zoom)))
+        """Set the canvas zoom (``fit``, ``1``, ``2``, ``4``, ``8``), keeping the view centred."""
+        self.area.set_zoom(zoom)
 
     def _step_zoom(self, step: int) -> None:
         zooms = ZOOMS[1:]
@@ -324,11 +321,23 @@ class MainWindow(QMainWindow):
         self.set_zoom(zooms[k])
 
     def set_overlay(self, on: bool) -> None:
-        """Show or hide the per-digit boxes."""
-        self.canvas.set_overlay(on)
-        for widget in (self.overlay_check, self.overlay_action):
+        """Show or hide the per-digit boxes (on the preview and every grid)."""
+        self._set_checked(on, self.overlay_check, self.overlay_action)
+
+    def set_masks(self, on: bool) -> None:
+        """Show or hide the instance-mask tints (on the preview and every grid)."""
+        self._set_checked(on, self.area.masks_check, self.masks_action)
+
+    def set_smooth(self, on: bool) -> None:
+        """Smooth (bilinear) or sharp (nearest-neighbour) scaling of the preview."""
+        self._set_checked(on, self.area.smooth_check, self.smooth_action)
+
+    def _set_checked(self, on: bool, check: QCheckBox, action: QAction) -> None:
+        for widget in (check, action):
             with signals_blocked(widget):
-                widget.setChecked(on)
+                widget.setChecked(bool(on))
+        self.area.canvas.set_smooth(self.area.smooth_check.isChecked())
+        self.area.apply_overlays()
 
     def show_about(self) -> AboutDialog:
         """Open the About box (non-blocking); return it."""
@@ -398,12 +407,16 @@ class MainWindow(QMainWindow):
         zoom = self.settings.view_option("zoom", "fit")
         self.set_zoom(zoom if zoom in ZOOMS else "fit")
         self.set_overlay(self.settings.view_option("overlay", "0") == "1")
+        self.set_masks(self.settings.view_option("masks", "0") == "1")
+        self.set_smooth(self.settings.view_option("smooth", "0") == "1")
 
     def save_settings(self) -> None:
         """Write geometry, dock layout and view options."""
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.settings.set_view_option("zoom", self.canvas.zoom())
         self.settings.set_view_option("overlay", "1" if self.canvas.overlay() else "0")
+        self.settings.set_view_option("masks", "1" if self.canvas.masks() else "0")
+        self.settings.set_view_option("smooth", "1" if self.canvas.smooth() else "0")
         self.settings.sync()
 
     def shutdown(self) -> None:
@@ -414,6 +427,7 @@ class MainWindow(QMainWindow):
         self.dataset_tools.shutdown()
         self.data_actions.shutdown()
         self.preview.shutdown()
+        self.area.shutdown()
         self.tasks.shutdown()
         self.statusBar().clearMessage()
         for timer in self.findChildren(QTimer):
@@ -432,6 +446,7 @@ class MainWindow(QMainWindow):
         """Whether any thread or timer of the window is still active."""
         return (
             self.preview.is_running()
+            or self.area.is_running()
             or self.tasks.is_running()
             or self.dataset_tools.is_running()
             or self.data_actions.is_running()

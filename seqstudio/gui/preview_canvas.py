@@ -1,20 +1,53 @@
 """The preview canvas: the generated image drawn pixel-exact, with an optional box overlay.
 
-Zoom is nearest-neighbour only: ``fit`` (the largest whole factor that fits, or a
-fraction when the image is larger than the view), 1×, 2×, 4× or 8×. When the settings
-are invalid the last good image stays, greyed, with a note.
+Zoom is ``fit`` or a whole factor (1×, 2×, 4×, 8×). At ``fit`` the image fills the
+view: the largest whole factor (in device pixels, so high-DPI screens get crisp pixels
+too) when it fills at least :data:`FIT_FILL` of the room, otherwise the exact fraction
+that fills it. Drawing is nearest-neighbour (every image pixel a sharp block) unless
+smoothing is switched on. When the settings are invalid the last good image stays,
+greyed, with a note.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from seqstudio.gui.sample_painter import paint_sample
+
 ZOOMS = ("fit", "1", "2", "4", "8")
-BOX_COLOURS = ("#ff5252", "#40c4ff", "#69f0ae", "#ffd740", "#e040fb", "#ffab40")
+FIT_FILL = 0.9
+MARGIN = 8
+
+
+def fit_scale(image_size: tuple[int, int], room: tuple[int, int], dpr: float = 1.0) -> float:
+    """The ``fit`` display scale (logical pixels per image pixel) of an image in a room.
+
+    Parameters
+    ----------
+    image_size : (int, int)
+        Image width and height in pixels.
+    room : (int, int)
+        Available width and height in logical pixels.
+    dpr : float
+        Device pixels per logical pixel (``devicePixelRatioF``).
+
+    Returns
+    -------
+    float
+        A whole number of device pixels per image pixel when that fills at least
+        :data:`FIT_FILL` of the room along the limiting side, else the exact fill scale.
+    """
+    w, h = max(1, image_size[0]), max(1, image_size[1])
+    fill = min(max(1, room[0]) * dpr / w, max(1, room[1]) * dpr / h)
+    whole = math.floor(fill)
+    if whole >= 1 and whole >= FIT_FILL * fill:
+        return whole / dpr
+    return fill / dpr
 
 
 class PreviewCanvas(QWidget):
@@ -37,6 +70,9 @@ class PreviewCanvas(QWidget):
         self._meta: dict[str, Any] = {}
         self._zoom = "fit"
         self._overlay = False
+        self._smooth = False
+        self._masks = False
+        self._mask_tint = QImage()
         self._stale = False
         self._stale_note = ""
         self.setMouseTracking(True)
@@ -53,10 +89,13 @@ class PreviewCanvas(QWidget):
         """The shown sample's metadata (``Sample.to_dict()``)."""
         return dict(self._meta)
 
-    def set_sample(self, image: QImage, meta: dict[str, Any]) -> None:
-        """Show ``image`` (un-greying the canvas)."""
+    def set_sample(
+        self, image: QImage, meta: dict[str, Any], mask_tint: QImage | None = None
+    ) -> None:
+        """Show ``image`` (un-greying the canvas), with its instance-mask tint if given."""
         self._image = image
         self._meta = meta
+        self._mask_tint = mask_tint if mask_tint is not None else QImage()
         self._stale = False
         self._stale_note = ""
         self._update_size()
@@ -96,19 +135,36 @@ class PreviewCanvas(QWidget):
         self._overlay = bool(on)
         self.update()
 
+    def masks(self) -> bool:
+        """Whether the instance masks are tinted over the image."""
+        return self._masks
+
+    def set_masks(self, on: bool) -> None:
+        """Tint (or not) each digit's instance mask in its colour."""
+        self._masks = bool(on)
+        self.update()
+
+    def smooth(self) -> bool:
+        """Whether scaling is smoothed (bilinear) instead of nearest-neighbour."""
+        return self._smooth
+
+    def set_smooth(self, on: bool) -> None:
+        """Smooth the scaled image (``True``) or keep every pixel a sharp block."""
+        self._smooth = bool(on)
+        self.update()
+
     def scale(self) -> float:
-        """The current display scale (screen pixels per image pixel)."""
+        """The current display scale (logical pixels per image pixel)."""
         if self._image.isNull():
             return 1.0
         if self._zoom != "fit":
             return float(self._zoom)
-        w, h = self._image.width(), self._image.height()
-        room_w, room_h = max(1, self.width() - 16), max(1, self.height() - 16)
-        fit = min(room_w / w, room_h / h)
-        return float(max(1, int(fit))) if fit >= 1 else fit
+        room = (self.width() - 2 * MARGIN, self.height() - 2 * MARGIN)
+        size = (self._image.width(), self._image.height())
+        return fit_scale(size, room, self.devicePixelRatioF())
 
     def image_rect(self) -> QRect:
-        """Where the image is drawn, in widget coordinates."""
+        """Where the image is drawn, in widget coordinates (centred in the canvas)."""
         if self._image.isNull():
             return QRect()
         s = self.scale()
@@ -125,7 +181,9 @@ class PreviewCanvas(QWidget):
             self.setMinimumSize(120, 60)
         else:
             z = int(self._zoom)
-            self.setMinimumSize(self._image.width() * z, self._image.height() * z)
+            self.setMinimumSize(
+                self._image.width() * z + 2 * MARGIN, self._image.height() * z + 2 * MARGIN
+            )
         self.updateGeometry()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
@@ -141,11 +199,17 @@ class PreviewCanvas(QWidget):
         if self._image.isNull():
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "rendering…")
             return
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
         target = self.image_rect()
-        painter.drawImage(target, self._image)
-        if self._overlay:
-            self._paint_overlay(painter, target)
+        paint_sample(
+            painter,
+            target,
+            self._image,
+            meta=self._meta,
+            mask_tint=self._mask_tint,
+            boxes=self._overlay,
+            masks=self._masks,
+            smooth=self._smooth,
+        )
         if self._stale:
             painter.fillRect(target, QColor(128, 128, 128, 170))
             painter.setPen(QColor("#b00020"))
@@ -156,28 +220,6 @@ class PreviewCanvas(QWidget):
                 note,
             )
         painter.end()
-
-    def _paint_overlay(self, painter: QPainter, target: QRect) -> None:
-        s = self.scale()
-        labels = self._meta.get("labels", [])
-        font = QFont(painter.font())
-        font.setBold(True)
-        painter.setFont(font)
-        for k, (x, y, w, h) in enumerate(self._meta.get("boxes", [])):
-            colour = QColor(BOX_COLOURS[k % len(BOX_COLOURS)])
-            painter.setPen(QPen(colour, 1))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            rect = QRect(
-                target.x() + round(x * s),
-                target.y() + round(y * s),
-                max(1, round(w * s)) - 1,
-                max(1, round(h * s)) - 1,
-            )
-            painter.drawRect(rect)
-            if k < len(labels):
-                painter.drawText(
-                    rect.topLeft() + QPoint(2, painter.fontMetrics().ascent()), str(labels[k])
-                )
 
     # ------------------------------------------------------------------ hover
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API

@@ -19,11 +19,11 @@ from seqstudio.gui.preview_worker import (
     PreviewRequest,
     PreviewResult,
     PreviewWorker,
-    StripResult,
+    SheetResult,
 )
 
 DEBOUNCE_MS = 15
-STRIP_COUNT = 6
+SHEET_SIZES = {"4×4": 16, "8×4": 32}
 
 
 class PreviewController(QObject):
@@ -33,8 +33,8 @@ class PreviewController(QObject):
     -------
     previewReady(PreviewResult)
         The selected sample of the newest request.
-    stripReady(StripResult)
-        The variety strip of the newest request.
+    sheetReady(SheetResult)
+        The contact sheet of the newest request.
     previewFailed(PreviewFailure)
         The newest request's spec was rejected by the glyph data.
     busyChanged(bool)
@@ -42,7 +42,7 @@ class PreviewController(QObject):
     """
 
     previewReady = Signal(object)
-    stripReady = Signal(object)
+    sheetReady = Signal(object)
     previewFailed = Signal(object)
     busyChanged = Signal(bool)
 
@@ -56,7 +56,8 @@ class PreviewController(QObject):
         self._latest_spec: GenerationSpec | None = None
         self._stopped = False
         self.last_result: PreviewResult | None = None
-        self.last_strip: StripResult | None = None
+        self.last_sheet: SheetResult | None = None
+        self._sheet_count = 0
         self.width_range = ""
         self.classes: tuple[str, ...] = ()
         self._timer = QTimer(self)
@@ -67,7 +68,7 @@ class PreviewController(QObject):
         self._worker = PreviewWorker()
         conn = Qt.ConnectionType.QueuedConnection
         self._worker.rendered.connect(self._on_rendered, conn)
-        self._worker.stripRendered.connect(self._on_strip, conn)
+        self._worker.sheetRendered.connect(self._on_sheet, conn)
         self._worker.failed.connect(self._on_failed, conn)
         self._worker.start()
         model.candidateChanged.connect(self._on_candidate)
@@ -75,8 +76,24 @@ class PreviewController(QObject):
     # ------------------------------------------------------------------ requests
     @property
     def selected_index(self) -> int:
-        """The sample shown large (an index of the strip)."""
+        """The sample shown large (an index of the contact sheet)."""
         return self._index
+
+    @property
+    def sheet_count(self) -> int:
+        """How many contact-sheet samples each request renders (0: none)."""
+        return self._sheet_count
+
+    def set_sheet_count(self, count: int) -> None:
+        """Render ``count`` contact-sheet samples per request; re-render if more are needed."""
+        count = max(0, int(count))
+        if count == self._sheet_count:
+            return
+        self._sheet_count = count
+        sheet = self.last_sheet
+        have = len(sheet.samples) if sheet is not None and sheet.request_id == self._latest_id else 0
+        if count > have:
+            self.regenerate()
 
     def is_busy(self) -> bool:
         """Whether a submitted request has not been answered yet."""
@@ -116,7 +133,7 @@ class PreviewController(QObject):
         spec = self._latest_spec
         if spec is None or self._stopped or not self._worker.isRunning():
             return
-        request = PreviewRequest(self._next_id, spec, self._index, STRIP_COUNT)
+        request = PreviewRequest(self._next_id, spec, self._index, self._sheet_count)
         self._latest_id = self._next_id
         self._next_id += 1
         self._set_busy(True)
@@ -130,14 +147,17 @@ class PreviewController(QObject):
         self.width_range = result.width_range
         self.classes = result.classes
         self._model.accept_rendered(result.spec)
+        if self._sheet_count == 0:
+            self._set_busy(False)
         self.previewReady.emit(result)
 
-    def _on_strip(self, result: StripResult) -> None:
+    def _on_sheet(self, result: SheetResult) -> None:
         if result.request_id != self._latest_id:
             return
-        self.last_strip = result
-        self._set_busy(False)
-        self.stripReady.emit(result)
+        self.last_sheet = result
+        if result.complete:
+            self._set_busy(False)
+        self.sheetReady.emit(result)
 
     def _on_failed(self, failure: PreviewFailure) -> None:
         if failure.request_id != self._latest_id:
@@ -153,11 +173,11 @@ class PreviewController(QObject):
 
     # ------------------------------------------------------------------ selection
     def select(self, index: int) -> None:
-        """Show strip sample ``index`` large (rendered again if the strip is not ready)."""
+        """Show sample ``index`` large (taken from the contact sheet when it has it)."""
         self._index = index
-        strip = self.last_strip
-        if strip is not None and strip.request_id == self._latest_id:
-            for sample in strip.samples:
+        sheet = self.last_sheet
+        if sheet is not None and sheet.request_id == self._latest_id:
+            for sample in sheet.samples:
                 if sample.index == index and self.last_result is not None:
                     result = self.last_result
                     selected = PreviewResult(

@@ -3,8 +3,9 @@
 Like the Qt ``mandelbrot`` example, the thread keeps only the newest request under a
 lock. It builds the :class:`~seqstudio.core.generator.SequenceGenerator` (which touches
 glyph data and checks the spec against it), renders the selected sample, converts it to a
-``QImage`` and emits it, then renders the strip of samples ``0 … k-1``. Before each emit it
-checks for a newer request and drops its own result if one arrived. Results reach the GUI
+``QImage`` and emits it, then renders the contact sheet of samples ``0 … k-1`` (emitted
+in growing batches, so the first rows show while the rest render). Before each emit and
+between samples it checks for a newer request and drops its own work if one arrived. Results reach the GUI
 thread through queued signals; the GUI thread never runs numpy or file work.
 """
 
@@ -20,29 +21,30 @@ from PySide6.QtGui import QImage
 
 from seqstudio.core.errors import DataError, SpecError
 from seqstudio.core.spec import GenerationSpec
-from seqstudio.gui.imaging import gray_to_qimage
+from seqstudio.gui.imaging import gray_to_qimage, mask_to_overlay
 from seqstudio.gui.latest_worker import LatestMailbox
 from seqstudio.gui.threads import register
 
 
 @dataclass(frozen=True)
 class PreviewRequest:
-    """What to render: a spec, the selected sample and how many strip samples."""
+    """What to render: a spec, the selected sample and how many contact-sheet samples."""
 
     request_id: int
     spec: GenerationSpec
     index: int = 0
-    strip_count: int = 6
+    sheet_count: int = 16
 
 
 @dataclass(frozen=True, eq=False)
 class RenderedSample:
-    """One rendered sample: the image as QImage and array, and its metadata."""
+    """One rendered sample: the image as QImage and array, its metadata and mask tint."""
 
     index: int
     image: QImage
     array: np.ndarray
     meta: dict[str, Any]
+    mask_tint: QImage = field(default_factory=QImage)
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,12 +60,13 @@ class PreviewResult:
 
 
 @dataclass(frozen=True, eq=False)
-class StripResult:
-    """Samples ``0 … k-1`` of a request (the variety strip)."""
+class SheetResult:
+    """Samples ``0 … j-1`` of a request's contact sheet (``complete`` once all are there)."""
 
     request_id: int
     spec: GenerationSpec
     samples: list[RenderedSample] = field(default_factory=list)
+    complete: bool = True
 
 
 @dataclass(frozen=True)
@@ -79,10 +82,19 @@ class PreviewFailure:
     width_range: str = ""  # feasible widths of the rejected spec ("" when unknown)
 
 
+SHEET_BATCH = 4
+
+
 def render_sample(generator, index: int) -> RenderedSample:
-    """Generate sample ``index`` and convert it for display (worker thread)."""
-    sample = generator.generate(index, masks=False)
-    return RenderedSample(index, gray_to_qimage(sample.image), sample.image, sample.to_dict())
+    """Generate sample ``index`` and convert it for display, mask tint included (worker)."""
+    sample = generator.generate(index, masks=True)
+    return RenderedSample(
+        index,
+        gray_to_qimage(sample.image),
+        sample.image,
+        sample.to_dict(),
+        mask_to_overlay(sample.mask),
+    )
 
 
 class PreviewWorker(QThread):
@@ -93,7 +105,7 @@ class PreviewWorker(QThread):
     """
 
     rendered = Signal(object)  # PreviewResult
-    stripRendered = Signal(object)  # StripResult
+    sheetRendered = Signal(object)  # SheetResult
     failed = Signal(object)  # PreviewFailure
 
     def __init__(self, parent=None) -> None:
@@ -143,13 +155,17 @@ class PreviewWorker(QThread):
                 request.request_id, spec, main, generator.width_range.describe(), classes, elapsed
             )
         )
-        samples = []
-        for index in range(request.strip_count):
+        samples: list[RenderedSample] = []
+        for index in range(request.sheet_count):
             if self._superseded():
                 return
             samples.append(main if index == request.index else render_sample(generator, index))
+            if len(samples) % SHEET_BATCH == 0 and len(samples) < request.sheet_count:
+                self.sheetRendered.emit(
+                    SheetResult(request.request_id, spec, list(samples), complete=False)
+                )
         if not self._superseded():
-            self.stripRendered.emit(StripResult(request.request_id, spec, samples))
+            self.sheetRendered.emit(SheetResult(request.request_id, spec, samples))
 
     def _fail(
         self, request: PreviewRequest, field: str, message: str, start: float, widths: str = ""

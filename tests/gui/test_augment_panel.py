@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QDoubleSpinBox, QGroupBox, QSpinBox
 from qt_helpers import assert_canvas_matches_core, wait_good
+from superqt import QLabeledRangeSlider
 
 schema = pytest.importorskip("seqstudio.core.augment.schema")
 presets = pytest.importorskip("seqstudio.core.augment.presets")
@@ -42,8 +43,10 @@ def test_every_schema_op_and_param_has_an_editor_in_its_stage(panel):
             assert p.help in param_editor.toolTip()
             assert p.describe_allowed() in param_editor.toolTip()
             for box in param_editor.editors():
-                if isinstance(box, (QSpinBox, QDoubleSpinBox)):
+                if isinstance(box, (QSpinBox, QDoubleSpinBox, QLabeledRangeSlider)):
                     assert (box.minimum(), box.maximum()) == (p.minimum, p.maximum)
+            if p.unit:
+                assert f"Unit: {p.unit}" in param_editor.toolTip()
             assert param_editor.value() == (list(p.default) if p.is_range else p.default)
 
 
@@ -53,8 +56,8 @@ def test_panel_edits_reach_the_model_and_back(panel):
     rotate.enable_check.setChecked(True)
     assert model.candidate.augment == (AugmentOp("rotate", True, 1.0, {"angle": [-10.0, 10.0]}),)
     rotate.probability.setValue(0.5)
-    lo, hi = rotate.params["angle"].editors()
-    hi.setValue(20.0)
+    (slider,) = rotate.params["angle"].editors()
+    slider.setValue((-10.0, 20.0))
     assert model.candidate.augment[0] == AugmentOp("rotate", True, 0.5, {"angle": [-10.0, 20.0]})
     rotate.enable_check.setChecked(False)
     assert model.candidate.augment[0].enabled is False  # kept in the spec, disabled
@@ -74,13 +77,14 @@ def test_panel_edits_reach_the_model_and_back(panel):
 def test_invalid_param_range_is_inline_on_its_op(panel):
     panel.show()
     rotate = panel.editors["rotate"]
-    rotate.enable_check.setChecked(True)
-    lo, hi = rotate.params["angle"].editors()
-    lo.setValue(30.0)  # lo > hi
+    # the range slider cannot cross its ends; a preset file or typed JSON can
+    panel.model.set_values(augment=[{"op": "rotate", "params": {"angle": [30.0, 20.0]}}])
     assert panel.model.candidate is None
     assert "augment[0].params.angle" in panel.op_problem("rotate")
-    hi.setValue(40.0)
+    (slider,) = rotate.params["angle"].editors()
+    slider.setValue((30.0, 40.0))
     assert panel.op_problem("rotate") == ""
+    assert panel.model.candidate.augment[0].params["angle"] == (30.0, 40.0)
 
 
 @pytest.mark.parametrize("name", [n for n in presets.list_presets()])
@@ -107,8 +111,9 @@ def test_preset_from_file(qtbot, tmp_path):
     assert model.candidate.augment == (AugmentOp("dropout", True, 0.5, {"rate": [0.0, 0.1]}),)
 
 
-def test_augmented_preview_matches_core_and_strip_shows_variety(window, qtbot):
+def test_augmented_preview_matches_core_and_sheet_shows_variety(window, qtbot):
     panel = window.augment_panel
+    window.area.show_tab("sheet")
     with qtbot.waitSignal(panel.presetApplied, timeout=10000):
         panel.apply_preset("light")
     wait_good(qtbot, window)
@@ -116,10 +121,11 @@ def test_augmented_preview_matches_core_and_strip_shows_variety(window, qtbot):
     assert_canvas_matches_core(window)
     qtbot.waitUntil(
         lambda: (
-            len(window.strip.samples()) == 6 and window.preview.last_strip.spec == window.model.spec
+            len(window.sheet.samples()) == 16
+            and window.preview.last_sheet.spec == window.model.spec
         )
     )
-    images = [s.array for s in window.strip.samples()]
+    images = [s.array for s in window.sheet.samples()]
     assert any(not np.array_equal(images[0], other) for other in images[1:])
     with qtbot.waitSignal(window.canvas.imageChanged, timeout=10000):
         window.augment_panel.editors["gaussian_blur"].enable_check.setChecked(True)

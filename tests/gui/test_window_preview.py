@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from qt_helpers import assert_canvas_matches_core, canvas_pixels, expected_pixels, wait_good
 
 from seqstudio.gui.imaging import qimage_to_gray
@@ -104,15 +105,29 @@ def test_reroll_and_regenerate(window, qtbot):
     assert_canvas_matches_core(window)
 
 
-def test_strip_shows_samples_0_to_k_and_selection(window, qtbot):
-    qtbot.waitUntil(lambda: len(window.strip.samples()) == 6)
+@pytest.mark.parametrize("size, count", [("4×4", 16), ("8×4", 32)])
+def test_contact_sheet_shows_samples_0_to_n_and_a_click_selects(window, qtbot, size, count):
+    window.area.sheet_combo.setCurrentText(size)
+    window.area.show_tab("sheet")
+    qtbot.waitUntil(
+        lambda: (
+            window.preview.last_sheet is not None
+            and window.preview.last_sheet.complete
+            and len(window.sheet.samples()) == count
+        )
+    )
     spec = window.model.spec
-    for sample in window.strip.samples():
+    assert [s.index for s in window.sheet.samples()] == list(range(count))
+    for sample in window.sheet.samples():
         np.testing.assert_array_equal(
             qimage_to_gray(sample.image), expected_pixels(spec, sample.index)
         )
+    rects = window.sheet.cell_rects()
+    assert all(r.right() < window.sheet.width() for r in rects)
+    assert rects[0].height() >= 28  # at least 1× — every stroke pixel on screen
     with qtbot.waitSignal(window.canvas.imageChanged):
-        window.strip.sampleSelected.emit(3)
+        qtbot.mouseClick(window.sheet, Qt.MouseButton.LeftButton, pos=rects[3].center())
+    assert window.area.current_tab() == "preview"
     assert window.preview.selected_index == 3
     assert window.canvas.meta()["index"] == 3
     assert_canvas_matches_core(window)

@@ -1,17 +1,21 @@
 """Augmentation panel, generated entirely from :data:`seqstudio.core.augment.schema.OPS`.
 
 Per-digit and per-image operations sit in two separate groups; each op has an enable box,
-a probability and an editor per parameter (range and help in the tooltip). A preset menu
-loads ``none``, the bundled presets or a preset file (on the task thread).
+a probability, an editor per parameter (unit, range and help in the tooltip) and "solo" /
+"sweep" buttons. A preset menu loads ``none``, the bundled presets or a preset file (on the
+task thread). The preset button always names what the current pipeline *is*: the preset it
+equals, or "custom" once it differs from every preset (re-derived on every change, so an
+opened spec that uses scan-like reads "scan-like").
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -21,11 +25,13 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from seqstudio.gui.comparisons import ops_as_dicts
 from seqstudio.gui.model import GeneratorModel
 from seqstudio.gui.panels.augment_widgets import OpEditor
 from seqstudio.gui.panels.base import SpecPanel, problem_label
@@ -57,19 +63,18 @@ def preset_names() -> list[str]:
     return [str(name) for name in list_presets()]
 
 
+def _load_bundled_presets() -> dict[str, tuple]:
+    """Every bundled preset's ops, by name (runs on the task thread)."""
+    from seqstudio.core.augment.presets import load_preset
+
+    return {name: load_preset(name) for name in preset_names()}
+
+
 def _load_preset(name_or_path: str) -> list[dict[str, Any]]:
     """Load a preset's ops as JSON dicts (runs on the task thread)."""
     from seqstudio.core.augment.presets import load_preset
 
     return [op.to_dict() for op in load_preset(name_or_path)]
-
-
-def ops_as_dicts(value: Any) -> list[dict[str, Any]]:
-    """A pipeline value (tuple of ``AugmentOp`` or list of dicts) as a list of dicts."""
-    result = []
-    for item in value or ():
-        result.append(item.to_dict() if hasattr(item, "to_dict") else dict(item))
-    return result
 
 
 class AugmentPanel(SpecPanel):
@@ -89,11 +94,14 @@ class AugmentPanel(SpecPanel):
         A preset was loaded into the model (its name or path).
     presetFailed(str)
         A preset could not be loaded (the message).
+    compareRequested(str, dict)
+        "solo" or "sweep" was pressed on an op: the kind and the op's JSON dict.
     """
 
     FIELDS = ("augment",)
     presetApplied = Signal(str)
     presetFailed = Signal(str)
+    compareRequested = Signal(str, dict)
 
     def __init__(
         self,
@@ -108,6 +116,7 @@ class AugmentPanel(SpecPanel):
         self._settings = settings
         self._choose_file = choose_file or self._file_dialog
         self.editors: dict[str, OpEditor] = {}
+        self._known: dict[str, tuple] = {"none": ()}  # preset name → its ops
         self.problem_labels = {"augment": problem_label()}
 
         outer = QVBoxLayout(self)
@@ -117,10 +126,14 @@ class AugmentPanel(SpecPanel):
         self.preset_button = QToolButton()
         self.preset_button.setText("none")
         self.preset_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.preset_button.setMinimumWidth(140)
+        self.preset_button.setMinimumWidth(110)
+        self.preset_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.preset_menu = QMenu(self.preset_button)
         self.preset_button.setMenu(self.preset_menu)
-        self.preset_button.setToolTip("Load an augmentation preset (replaces the current ops)")
+        self.preset_button.setToolTip(
+            'The preset the current ops equal ("custom" when they match none); '
+            "click to load one (replaces the current ops)"
+        )
         preset_row.addWidget(self.preset_button, 1)
         self.clear_button = QPushButton("Clear")
         self.clear_button.setToolTip("Remove every augmentation op")
@@ -143,6 +156,11 @@ class AugmentPanel(SpecPanel):
                 for schema in ops_for_stage(stage):
                     editor = OpEditor(schema)
                     editor.edited.connect(lambda name=schema.op: self._on_op_edited(name))
+                    editor.compareRequested.connect(
+                        lambda kind, name=schema.op: self.compareRequested.emit(
+                            kind, self.editors[name].to_dict()
+                        )
+                    )
                     self.editors[schema.op] = editor
                     group_layout.addWidget(editor)
                 body.addWidget(group)
@@ -153,9 +171,36 @@ class AugmentPanel(SpecPanel):
         scroll.setWidgetResizable(True)
         scroll.setWidget(content)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         outer.addWidget(scroll, 1)
         self._build_preset_menu()
         self.bind()
+        if self._tasks is not None:
+            self._tasks.run(_load_bundled_presets, self._on_presets_loaded, lambda _exc: None)
+
+    def _on_presets_loaded(self, presets: dict[str, tuple]) -> None:
+        self._known.update(presets)
+        self._show_preset_name()
+
+    def preset_name(self) -> str:
+        """What the preset button says: a preset's name, or ``"custom"``."""
+        return self.preset_button.text()
+
+    def _show_preset_name(self) -> None:
+        from seqstudio.core.augment.spec import parse_pipeline
+        from seqstudio.core.errors import SpecError
+
+        try:
+            ops = parse_pipeline(ops_as_dicts(self.model.value("augment")))
+        except SpecError:
+            ops = None
+        name = next((n for n, known in self._known.items() if ops == known), None)
+        if name is None:
+            name = "none" if ops == () else "custom"
+        self.preset_button.setText(name if len(name) < 24 else "…" + name[-22:])
+        self.preset_button.setToolTip(
+            f"Current ops: {name}. Click to load a preset (replaces the current ops)"
+        )
 
     # ------------------------------------------------------------------ presets
     def _build_preset_menu(self) -> None:
@@ -177,15 +222,16 @@ class AugmentPanel(SpecPanel):
         """Replace the pipeline with a preset (``"none"`` clears it); loads on the task thread."""
         if name_or_path == "none":
             self.model.set_values(augment=())
-            self.preset_button.setText("none")
             self.presetApplied.emit("none")
             return
 
         def done(ops: list[dict[str, Any]]) -> None:
+            from seqstudio.core.augment.spec import parse_pipeline
+
+            if name_or_path not in self._known:  # a file: its name while the ops equal it
+                self._known[Path(name_or_path).name] = parse_pipeline(ops)
             self.model.set_values(augment=ops)
-            self.preset_button.setText(
-                name_or_path if len(name_or_path) < 24 else "…" + name_or_path[-22:]
-            )
+            self._show_preset_name()
             self.presetApplied.emit(name_or_path)
 
         def failed(exc: Exception) -> None:
@@ -207,8 +253,6 @@ class AugmentPanel(SpecPanel):
         path = self._choose_file("Augmentation preset", start)
         if path:
             if self._settings is not None:
-                from pathlib import Path
-
                 self._settings.set_last_folder("augment", str(Path(path).parent))
             self.apply_preset(path)
 
@@ -220,6 +264,7 @@ class AugmentPanel(SpecPanel):
             first.setdefault(data.get("op"), data)
         for name, editor in self.editors.items():
             editor.set_from(first.get(name))
+        self._show_preset_name()
 
     def _on_op_edited(self, name: str) -> None:
         ops = ops_as_dicts(self.model.value("augment"))
@@ -232,7 +277,6 @@ class AugmentPanel(SpecPanel):
             if not data["enabled"]:
                 return
             ops.append(data)
-        self.preset_button.setText("custom")
         self.model.set_values(augment=ops)
 
     # ------------------------------------------------------------------ problems

@@ -1,11 +1,18 @@
-"""Widgets generated from the augmentation schema: one editor per parameter, one box per op."""
+"""Widgets generated from the augmentation schema: one editor per parameter, one box per op.
+
+Ranges are superqt range sliders (the labelled ones napari uses): both ends on one
+track, each with an editable value label, so a range never reads "lo > hi" and needs no
+horizontal room for two spin boxes. Every editor's tooltip states the unit and the
+allowed range. Each op row has "solo" and "sweep" buttons (see
+:mod:`seqstudio.gui.comparisons`).
+"""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -15,9 +22,11 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
+from superqt import QLabeledDoubleRangeSlider, QLabeledRangeSlider
 
 from seqstudio.gui.panels.base import problem_label, signals_blocked
 
@@ -40,6 +49,21 @@ def _number_box(schema, integer: bool) -> QSpinBox | QDoubleSpinBox:
         box.setSingleStep(10 ** -(box.decimals() - 1))
     box.setMinimumWidth(64)
     return box
+
+
+def _range_slider(schema, integer: bool) -> QLabeledRangeSlider:
+    if integer:
+        slider = QLabeledRangeSlider(Qt.Orientation.Horizontal)
+        slider.setRange(int(schema.minimum), int(schema.maximum))
+    else:
+        slider = QLabeledDoubleRangeSlider(Qt.Orientation.Horizontal)
+        slider.setDecimals(_decimals(schema))
+        slider.setRange(float(schema.minimum), float(schema.maximum))
+        slider.setSingleStep(10 ** -(_decimals(schema) - 1))
+    slider.setEdgeLabelMode(slider.EdgeLabelMode.NoLabel)
+    slider.setMinimumWidth(120)
+    slider.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    return slider
 
 
 class ParamEditor(QWidget):
@@ -77,19 +101,16 @@ class ParamEditor(QWidget):
             box.valueChanged.connect(self.edited)
             self._boxes = [box]
         elif kind in ("float_range", "int_range"):
-            integer = kind == "int_range"
-            self._boxes = [_number_box(schema, integer), _number_box(schema, integer)]
-            for box in self._boxes:
-                box.valueChanged.connect(self.edited)
+            self._decimals = _decimals(schema)
+            box = _range_slider(schema, kind == "int_range")
+            box.valueChanged.connect(self.edited)
+            self._boxes = [box]
         else:
             raise ValueError(f"unknown parameter kind {kind!r}")
-        for k, box in enumerate(self._boxes):
-            if k:
-                layout.addWidget(QLabel("to"))
+        for box in self._boxes:
             layout.addWidget(box, 1)
-        if schema.unit:
-            layout.addWidget(QLabel(schema.unit))
-        tip = f"{schema.help}\nAllowed: {schema.describe_allowed()}".strip()
+        unit = f"Unit: {schema.unit}\n" if schema.unit else ""
+        tip = f"{schema.help}\n{unit}Allowed: {schema.describe_allowed()}".strip()
         self.setToolTip(tip)
         for box in self._boxes:
             box.setToolTip(tip)
@@ -115,7 +136,10 @@ class ParamEditor(QWidget):
             return self._boxes[0].currentData()
         if kind in ("float", "int"):
             return self._boxes[0].value()
-        return [box.value() for box in self._boxes]
+        lo, hi = self._boxes[0].value()
+        if kind == "int_range":
+            return [int(lo), int(hi)]
+        return [round(float(lo), self._decimals), round(float(hi), self._decimals)]
 
     def set_value(self, value: Any) -> None:
         """Show ``value`` without emitting :attr:`edited`."""
@@ -135,11 +159,10 @@ class ParamEditor(QWidget):
                 self._boxes[0].setValue(value)
             else:
                 lo, hi = value
-                self._boxes[0].setValue(lo)
-                self._boxes[1].setValue(hi)
+                self._boxes[0].setValue((lo, hi))
 
     def editors(self) -> list[QWidget]:
-        """The input widgets (one, or two for a range)."""
+        """The input widgets (one; a range slider for a range)."""
         return list(self._boxes)
 
 
@@ -150,14 +173,33 @@ class OpEditor(QFrame):
     -------
     edited
         The user changed something of this op.
+    compareRequested(str)
+        ``"solo"`` or ``"sweep"`` was pressed.
     """
 
     edited = Signal()
+    compareRequested = Signal(str)
 
     def __init__(self, schema, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.schema = schema
         self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.solo_button = QToolButton()
+        self.solo_button.setText("solo")
+        self.solo_button.setToolTip(
+            f"Show the same samples with only {schema.title} applied, "
+            "beside the clean original (Solo / sweep tab)"
+        )
+        self.sweep_button = QToolButton()
+        self.sweep_button.setText("sweep")
+        self.sweep_button.setToolTip(
+            f"Show {schema.title} alone, always applied, with its ranges pinned at their "
+            "min, middle and max values (Solo / sweep tab)"
+        )
+        for button, kind in ((self.solo_button, "solo"), (self.sweep_button, "sweep")):
+            button.setAutoRaise(True)
+            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            button.clicked.connect(lambda _=False, k=kind: self.compareRequested.emit(k))
         self.enable_check = QCheckBox(schema.title)
         self.enable_check.setToolTip(schema.help)
         self.probability = QDoubleSpinBox()
@@ -167,21 +209,26 @@ class OpEditor(QFrame):
         self.probability.setValue(1.0)
         self.probability.setPrefix("p = ")
         self.probability.setToolTip(
-            "Chance (0–1) that the op is applied to a given "
+            "Probability (0 to 1, steps of 0.05) that the op is applied to a given "
             + ("digit" if schema.stage == "digit" else "image")
         )
         self.params = {p.name: ParamEditor(p) for p in schema.params}
         self.problem = problem_label()
 
         header = QHBoxLayout()
+        header.setSpacing(2)
         header.addWidget(self.enable_check, 1)
         header.addWidget(self.probability)
+        header.addWidget(self.solo_button)
+        header.addWidget(self.sweep_button)
         self._body = QWidget()
         form = QFormLayout(self._body)
         form.setContentsMargins(18, 0, 0, 0)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         for name, editor in self.params.items():
-            label = QLabel(name.replace("_", " "))
+            unit = editor.schema.unit
+            label = QLabel(name.replace("_", " ") + (f" ({unit})" if unit else ""))
+            label.setWordWrap(True)
             label.setToolTip(editor.toolTip())
             form.addRow(label, editor)
         layout = QVBoxLayout(self)
