@@ -115,7 +115,7 @@ def comparison_columns(
     if kind not in KINDS:
         raise ValueError(f"comparison kind {kind!r} is not one of {', '.join(KINDS)}")
     title = OPS[op["op"]].title
-    columns = [("original (no augmentation)", clean(spec))]
+    columns = [("original", clean(spec))]
     if kind == "solo":
         columns.append((f"{title} only", only_op(spec, op)))
     else:

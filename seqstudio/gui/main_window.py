@@ -38,6 +38,7 @@ from seqstudio.gui.settings import AppSettings
 from seqstudio.gui.status_message import StatusMessage
 from seqstudio.gui.tasks import TaskRunner
 
+LAYOUT_VERSION = 2  # dock layout of issue 16: Size above Augmentation on the right
 PathChooser = Callable[[str, str, str], str]
 
 
@@ -127,7 +128,7 @@ class MainWindow(QMainWindow):
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         self.sequence_dock = self._dock("Sequence", "dock_sequence", self.sequence_panel, left)
         self.spacing_dock = self._dock("Spacing", "dock_spacing", self.spacing_panel, left)
-        self.size_dock = self._dock("Size", "dock_size", self.size_panel, left)
+        self.size_dock = self._dock("Size", "dock_size", self.size_panel, right)
         self.augment_dock = self._dock("Augmentation", "dock_augment", self.augment_panel, right)
         self.resizeDocks(
             [self.sequence_dock, self.augment_dock], [270, 330], Qt.Orientation.Horizontal
@@ -403,7 +404,7 @@ class MainWindow(QMainWindow):
             self.resize(1280, 800)
         state = self.settings.window_state()
         if state is not None:
-            self.restoreState(state)
+            self.restoreState(state, LAYOUT_VERSION)  # an older layout is ignored
         zoom = self.settings.view_option("zoom", "fit")
         self.set_zoom(zoom if zoom in ZOOMS else "fit")
         self.set_overlay(self.settings.view_option("overlay", "0") == "1")
@@ -412,7 +413,7 @@ class MainWindow(QMainWindow):
 
     def save_settings(self) -> None:
         """Write geometry, dock layout and view options."""
-        self.settings.save_window(self.saveGeometry(), self.saveState())
+        self.settings.save_window(self.saveGeometry(), self.saveState(LAYOUT_VERSION))
         self.settings.set_view_option("zoom", self.canvas.zoom())
         self.settings.set_view_option("overlay", "1" if self.canvas.overlay() else "0")
         self.settings.set_view_option("masks", "1" if self.canvas.masks() else "0")

@@ -78,10 +78,8 @@ class PreviewArea(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.setSpacing(4)
-        top = QHBoxLayout()
-        top.addWidget(self.info.label_text, 1)
-        top.addLayout(self.options)
-        layout.addLayout(top)
+        self.options.insertStretch(0, 1)
+        layout.addLayout(self.options)
         layout.addWidget(self.tabs, 1)
         self.compare_worker = LatestWorker("seqstudio-compare", self)
         self.compare_worker.succeeded.connect(self._on_compared)
@@ -123,6 +121,7 @@ class PreviewArea(QWidget):
         preview = QWidget()
         layout = QVBoxLayout(preview)
         layout.setContentsMargins(0, 4, 0, 0)
+        layout.addWidget(self.info.label_text)
         layout.addWidget(self.canvas_scroll, 1)
         self.info.details.setMaximumHeight(96)
         layout.addWidget(self.info.details)
@@ -161,7 +160,7 @@ class PreviewArea(QWidget):
         sheet_layout.addWidget(self.sheet_scroll, 1)
         self.tabs.addTab(sheet_page, "Contact &sheet")
 
-        self.compare = SampleGrid(2, wrap=False, selectable=False)
+        self.compare = SampleGrid(1, wrap=False, selectable=False)
         compare_page = QWidget()
         compare_layout = QVBoxLayout(compare_page)
         compare_layout.setContentsMargins(0, 4, 0, 0)
@@ -255,7 +254,6 @@ class PreviewArea(QWidget):
         from seqstudio.core.augment.schema import OPS
 
         self._comparison = (kind, dict(op))
-        self.compare.set_columns(2 if kind == "solo" else 4)
         title = OPS[op["op"]].title
         what = (
             "only this op, the clean original on the left"
@@ -281,11 +279,17 @@ class PreviewArea(QWidget):
     def _on_compared(self, result: Comparison) -> None:
         from seqstudio.core.augment.schema import OPS
 
-        self.compare.set_samples(result.samples, result.headers)
-        rows = len(result.samples) // max(1, len(result.headers))
+        n = max(1, len(result.headers))
+        captions = [
+            (f"#{k // n}  " if k % n == 0 else "") + result.headers[k % n]
+            for k in range(len(result.samples))
+        ]
+        self.compare.set_samples(result.samples, captions, group=n)
+        rows = len(result.samples) // n
         text = (
-            f"{result.kind.capitalize()}: {OPS[result.op].title} — samples 0–{rows - 1} "
-            f"of these settings, one per row."
+            f"{result.kind.capitalize()}: {OPS[result.op].title} — samples 0–{rows - 1} of "
+            f"these settings, each above its {'solo' if result.kind == 'solo' else 'sweep'} "
+            "variants."
         )
         if result.note:
             text += f" {result.note}."

@@ -91,7 +91,9 @@ class PreviewController(QObject):
             return
         self._sheet_count = count
         sheet = self.last_sheet
-        have = len(sheet.samples) if sheet is not None and sheet.request_id == self._latest_id else 0
+        have = (
+            len(sheet.samples) if sheet is not None and sheet.request_id == self._latest_id else 0
+        )
         if count > have:
             self.regenerate()
 

@@ -3,8 +3,9 @@
 Every cell is drawn at the same scale: a whole number of device pixels per image pixel
 (crisp), the largest that fits the requested columns, or a fixed zoom the user picked.
 A wrapping grid (the contact sheet) uses fewer columns rather than shrinking pixels
-below 1×; a fixed grid (a comparison, one sample per row) keeps its columns and shrinks
-only when even 1× does not fit. The grid never gets wider than its viewport, so its
+below 1×; a comparison is one column of captioned cells (each sample's variants stacked,
+so every digit lines up with itself above and below) that shrinks only when even 1× does
+not fit. The grid never gets wider than its viewport, so its
 scroll area only ever scrolls vertically. Boxes and mask tints toggle on every cell.
 """
 
@@ -35,12 +36,12 @@ class GridLayout:
     scale: float
     cell_width: int
     cell_height: int
-    header_height: int
+    caption_width: int
 
-    @property
-    def height(self) -> int:
-        """The grid's total height in logical pixels."""
-        return self.header_height + self.rows * (self.cell_height + SPACING) + SPACING
+    def height(self, group: int = 0) -> int:
+        """The total height in logical pixels (``group``: an extra gap every so many rows)."""
+        gaps = (self.rows - 1) // group if group > 0 and self.rows else 0
+        return self.rows * (self.cell_height + SPACING) + SPACING + gaps * 2 * SPACING
 
 
 def grid_layout(
@@ -52,7 +53,7 @@ def grid_layout(
     dpr: float = 1.0,
     zoom: str = "auto",
     wrap: bool = True,
-    header_height: int = 0,
+    caption_width: int = 0,
 ) -> GridLayout:
     """Lay ``count`` images of ``image_size`` out in a grid ``width`` logical pixels wide.
 
@@ -71,8 +72,8 @@ def grid_layout(
         whole factor (``"1"`` … ``"4"``), kept as long as one column fits.
     wrap : bool
         Whether columns may be dropped (rows added) so cells stay at least 1×.
-    header_height : int
-        Room for column titles above the first row.
+    caption_width : int
+        Room for captions left of every cell.
 
     Returns
     -------
@@ -82,7 +83,7 @@ def grid_layout(
     columns = max(1, min(columns, count)) if count else 1
 
     def fill(cols: int) -> float:  # device px per image px that fill ``width``
-        return (width - (cols + 1) * SPACING) * dpr / (cols * w)
+        return (width - caption_width - (cols + 1) * SPACING) * dpr / (cols * w)
 
     wanted = MAX_AUTO_SCALE if zoom == "auto" else int(zoom)
     cols = columns
@@ -93,12 +94,12 @@ def grid_layout(
     scale = (min(wanted, math.floor(room)) if room >= 1 else max(room, 0.05)) / dpr
     rows = -(-count // cols) if count else 0
     return GridLayout(
-        cols, rows, scale, max(1, round(w * scale)), max(1, round(h * scale)), header_height
+        cols, rows, scale, max(1, round(w * scale)), max(1, round(h * scale)), caption_width
     )
 
 
 class SampleGrid(QWidget):
-    """Samples in a grid, clickable, with optional column titles.
+    """Samples in a grid, clickable, with optional captions left of each cell.
 
     Parameters
     ----------
@@ -127,7 +128,8 @@ class SampleGrid(QWidget):
     ) -> None:
         super().__init__(parent)
         self._samples: list[RenderedSample] = []
-        self._headers: list[str] = []
+        self._captions: list[str] = []
+        self._group = 0
         self._columns = columns
         self._wrap = wrap
         self._selectable = selectable
@@ -148,17 +150,22 @@ class SampleGrid(QWidget):
         """The samples shown, in cell order."""
         return list(self._samples)
 
-    def set_samples(self, samples: list[RenderedSample], headers: list[str] | None = None) -> None:
-        """Show ``samples`` (row by row), with column ``headers`` if given."""
+    def set_samples(
+        self, samples: list[RenderedSample], captions: list[str] | None = None, group: int = 0
+    ) -> None:
+        """Show ``samples`` row by row; ``captions`` (one per cell) go left of the cells.
+
+        ``group`` adds a wider gap after every ``group`` rows (one sample's variants).
+        """
         self._samples = list(samples)
-        if headers is not None:
-            self._headers = list(headers)
+        self._captions = list(captions or [])
+        self._group = group
         self._stale = False
         self._relayout()
 
-    def headers(self) -> list[str]:
-        """The column titles."""
-        return list(self._headers)
+    def captions(self) -> list[str]:
+        """The cell captions."""
+        return list(self._captions)
 
     def set_columns(self, columns: int) -> None:
         """Use ``columns`` columns (at most)."""
@@ -193,7 +200,10 @@ class SampleGrid(QWidget):
         """The current layout."""
         first = self._samples[0].image if self._samples else None
         size = (first.width(), first.height()) if first is not None else (1, 1)
-        header = self.fontMetrics().height() + 4 if self._headers else 0
+        caption = 0
+        if self._captions:
+            widest = max(self.fontMetrics().horizontalAdvance(c) for c in self._captions)
+            caption = min(widest + SPACING + 6, self.width() * 2 // 5)
         return grid_layout(
             len(self._samples),
             self._columns,
@@ -202,27 +212,30 @@ class SampleGrid(QWidget):
             dpr=self.devicePixelRatioF(),
             zoom=self._zoom,
             wrap=self._wrap,
-            header_height=header,
+            caption_width=caption,
         )
 
     def cell_rects(self) -> list[QRect]:
         """Where each sample is drawn, in widget coordinates."""
         g = self.grid()
-        total = g.columns * g.cell_width + (g.columns - 1) * SPACING
-        x0 = max(SPACING, (self.width() - total) // 2)
-        y0 = g.header_height + SPACING
-        return [
-            QRect(
-                x0 + (k % g.columns) * (g.cell_width + SPACING),
-                y0 + (k // g.columns) * (g.cell_height + SPACING),
-                g.cell_width,
-                g.cell_height,
+        total = g.caption_width + g.columns * g.cell_width + (g.columns - 1) * SPACING
+        x0 = max(SPACING, (self.width() - total) // 2) + g.caption_width
+        rects = []
+        for k in range(len(self._samples)):
+            row = k // g.columns
+            gap = 2 * SPACING * (row // self._group) if self._group > 0 else 0
+            rects.append(
+                QRect(
+                    x0 + (k % g.columns) * (g.cell_width + SPACING),
+                    SPACING + row * (g.cell_height + SPACING) + gap,
+                    g.cell_width,
+                    g.cell_height,
+                )
             )
-            for k in range(len(self._samples))
-        ]
+        return rects
 
     def _relayout(self) -> None:
-        height = self.grid().height if self._samples else SPACING * 2
+        height = self.grid().height(self._group) if self._samples else SPACING * 2
         if height != self.height():
             self.setFixedHeight(height)
         self.update()
@@ -238,16 +251,15 @@ class SampleGrid(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
         painter = QPainter(self)
         rects = self.cell_rects()
-        if self._headers and rects:
+        if self._captions and rects:
             painter.setPen(self.palette().windowText().color())
-            g = self.grid()
-            for col, title in enumerate(self._headers[: g.columns]):
-                rect = rects[col]
-                area = QRect(rect.x(), 0, rect.width(), g.header_height)
-                text = self.fontMetrics().elidedText(
-                    title, Qt.TextElideMode.ElideRight, rect.width()
+            width = self.grid().caption_width - SPACING
+            for caption, rect in zip(self._captions, rects):
+                area = QRect(rect.x() - width - SPACING, rect.y(), width, rect.height())
+                text = self.fontMetrics().elidedText(caption, Qt.TextElideMode.ElideMiddle, width)
+                painter.drawText(
+                    area, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text
                 )
-                painter.drawText(area, Qt.AlignmentFlag.AlignCenter, text)
         highlight = self.palette().highlight().color()
         for sample, rect in zip(self._samples, rects):
             paint_sample(

@@ -1,12 +1,16 @@
-"""Take a screenshot of the real main window: ``python -m seqstudio.gui.screenshot OUT.png``.
+"""Take screenshots of the real main window: ``python -m seqstudio.gui.screenshot OUT.png``.
 
-Run it under a real X server for the documentation image, e.g.::
+Run it under a real X server for the documentation images, e.g.::
 
-    xvfb-run -a -s "-screen 0 1400x900x24" env QT_QPA_PLATFORM=xcb \\
-        python -m seqstudio.gui.screenshot docs/screenshot.png
+    xvfb-run -a -s "-screen 0 1600x1000x24" env QT_QPA_PLATFORM=xcb \\
+        python -m seqstudio.gui.screenshot docs/screenshot.png --size 1024 640 --view sheet
 
 It uses throw-away settings, opens the window at the given size, loads an augmentation
-preset, waits for the preview and the sample strip, and saves the window as PNG.
+preset, waits until the chosen view has rendered the current settings, and saves the
+window (or, for ``export``, the export dialog) as PNG.
+
+Views: ``main`` (the Preview tab), ``sheet`` (contact sheet), ``solo`` and ``sweep`` (of
+``--op``), ``export`` (the export dialog over the window).
 """
 
 from __future__ import annotations
@@ -16,15 +20,34 @@ import sys
 import tempfile
 from pathlib import Path
 
+VIEWS = ("main", "sheet", "solo", "sweep", "export")
+
+
+def _ready(window, view: str) -> bool:
+    """Whether ``view`` shows the model's current settings."""
+    model, preview = window.model, window.preview
+    if not (model.is_good() and model.spec.augment and preview.last_result is not None):
+        return False
+    if preview.last_result.spec != model.spec:
+        return False
+    if view == "sheet":
+        sheet = preview.last_sheet
+        return sheet is not None and sheet.complete and sheet.spec == model.spec
+    if view in ("solo", "sweep"):
+        return bool(window.area.compare.samples()) and not window.area.compare_worker.is_busy()
+    return True
+
 
 def main(argv: list[str] | None = None) -> int:
-    """Save a screenshot of the main window; return the exit code."""
+    """Save a screenshot of the main window (or a view of it); return the exit code."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("output", type=Path)
     parser.add_argument("--size", nargs=2, type=int, default=(1280, 800), metavar=("W", "H"))
     parser.add_argument(
         "--preset", default="light", help="augmentation preset to show (default light)"
     )
+    parser.add_argument("--view", choices=VIEWS, default="main", help="what to show")
+    parser.add_argument("--op", default="gaussian_blur", help="the op of solo/sweep")
     args = parser.parse_args(argv)
 
     from PySide6.QtCore import QTimer
@@ -37,30 +60,40 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         window = MainWindow(AppSettings(Path(tmp) / "settings.ini"))
         window.resize(*args.size)
-        window.set_overlay(True)
+        window.set_overlay(args.view == "main")
         window.show()
         window.augment_panel.apply_preset(args.preset)
         window.model.set_values(seed=7, width=220)
-        result = {"code": 1}
+        if args.view == "sheet":
+            window.area.show_tab("sheet")
+        result = {"code": 1, "compared": False, "dialog": None}
 
         def poll() -> None:
-            preview = window.preview
-            ready = (
-                window.model.is_good()
-                and window.model.spec.augment
-                and preview.last_strip is not None
-                and preview.last_strip.spec == window.model.spec
-            )
-            if not ready:
-                QTimer.singleShot(30, poll)
+            if args.view in ("solo", "sweep") and not result["compared"] and _ready(window, "main"):
+                result["compared"] = True
+                editor = window.augment_panel.editors[args.op]
+                if not editor.enable_check.isChecked():
+                    editor.enable_check.setChecked(True)
+                (editor.solo_button if args.view == "solo" else editor.sweep_button).click()
+            if not _ready(window, args.view) or (
+                args.view in ("solo", "sweep") and not result["compared"]
+            ):
+                QTimer.singleShot(50, poll)
+                return
+            if args.view == "export" and result["dialog"] is None:
+                result["dialog"] = window.dataset_tools.open_export()
+                QTimer.singleShot(1500, poll)  # its estimate runs on its workers
                 return
             app.processEvents()
-            image = window.grab().toImage()
+            target = result["dialog"] or window
+            image = target.grab().toImage()
             result["code"] = 0 if image.save(str(args.output)) else 1
+            if result["dialog"] is not None:
+                result["dialog"].close()
             window.close()
 
         QTimer.singleShot(100, poll)
-        QTimer.singleShot(20000, window.close)  # never hang
+        QTimer.singleShot(60000, window.close)  # never hang
         app.exec()
         window.shutdown()
     return result["code"]

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
@@ -60,7 +61,8 @@ def _range_slider(schema, integer: bool) -> QLabeledRangeSlider:
         slider.setDecimals(_decimals(schema))
         slider.setRange(float(schema.minimum), float(schema.maximum))
         slider.setSingleStep(10 ** -(_decimals(schema) - 1))
-    slider.setEdgeLabelMode(slider.EdgeLabelMode.NoLabel)
+    slider.setEdgeLabelMode(slider.EdgeLabelMode.LabelIsValue)
+    slider.setHandleLabelPosition(slider.LabelPosition.NoLabel)
     slider.setMinimumWidth(120)
     slider.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
     return slider
@@ -207,7 +209,7 @@ class OpEditor(QFrame):
         self.probability.setDecimals(2)
         self.probability.setSingleStep(0.05)
         self.probability.setValue(1.0)
-        self.probability.setPrefix("p = ")
+        self.probability.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.probability.setToolTip(
             "Probability (0 to 1, steps of 0.05) that the op is applied to a given "
             + ("digit" if schema.stage == "digit" else "image")
@@ -218,13 +220,17 @@ class OpEditor(QFrame):
         header = QHBoxLayout()
         header.setSpacing(2)
         header.addWidget(self.enable_check, 1)
-        header.addWidget(self.probability)
         header.addWidget(self.solo_button)
         header.addWidget(self.sweep_button)
         self._body = QWidget()
         form = QFormLayout(self._body)
         form.setContentsMargins(18, 0, 0, 0)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        p_label = QLabel("probability")
+        p_label.setToolTip(self.probability.toolTip())
+        p_label.setBuddy(self.probability)
+        form.addRow(p_label, self.probability)
         for name, editor in self.params.items():
             unit = editor.schema.unit
             label = QLabel(name.replace("_", " ") + (f" ({unit})" if unit else ""))
@@ -238,7 +244,6 @@ class OpEditor(QFrame):
         layout.addWidget(self._body)
         layout.addWidget(self.problem)
         self._body.setVisible(False)
-        self.probability.setEnabled(False)
 
         self.enable_check.toggled.connect(self._on_enabled)
         self.probability.valueChanged.connect(self.edited)
@@ -250,8 +255,7 @@ class OpEditor(QFrame):
         self.edited.emit()
 
     def _show_enabled(self, on: bool) -> None:
-        self._body.setVisible(on and bool(self.params))
-        self.probability.setEnabled(on)
+        self._body.setVisible(on)
 
     def to_dict(self) -> dict[str, Any]:
         """The op as the JSON dict of an ``AugmentOp``."""

@@ -13,10 +13,34 @@ from seqstudio.gui.model import GeneratorModel, field_root
 ERROR_STYLE = "color: #b00020;"
 
 
+class WrappedLabel(QLabel):
+    """A word-wrapped label that asks for the height its text needs at its width.
+
+    Layouts without height-for-width support (dock widgets, forms in docks) would
+    otherwise cut a long message off at the bottom.
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+
+    def _fit(self) -> None:
+        needed = self.heightForWidth(max(1, self.width())) if self.text() else 0
+        if needed != self.minimumHeight():
+            self.setMinimumHeight(max(0, needed))
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt API
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._fit()
+
+
 def problem_label() -> QLabel:
     """A hidden, word-wrapped red label for an inline problem message."""
-    label = QLabel()
-    label.setWordWrap(True)
+    label = WrappedLabel()
     label.setStyleSheet(ERROR_STYLE)
     label.setVisible(False)
     return label

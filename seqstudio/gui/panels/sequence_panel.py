@@ -278,9 +278,7 @@ class SequencePanel(SpecPanel):
             bad = ", ".join(f"{text[k]!r} at position {k + 1}" for k in self._invalid)
             # The worker's "digits[k]: ... has no glyphs" says the same as this line; only a
             # problem with the digits as a whole (e.g. too many) is added to it.
-            whole = next(
-                (f"{f}: {m}" for f, m in self.model.problems.items() if f == "digits"), ""
-            )
+            whole = next((f"{f}: {m}" for f, m in self.model.problems.items() if f == "digits"), "")
             message = f"digits: cannot draw {bad}" + (f"\n{whole}" if whole else "")
         else:
             self.digits_marks.setVisible(False)
