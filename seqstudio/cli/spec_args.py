@@ -100,7 +100,10 @@ def add_spec_arguments(parser: argparse.ArgumentParser) -> None:
         "--pool", choices=POOLS, help="draw glyphs from the train (default) or test pool"
     )
     group.add_argument(
-        "--source", metavar="SRC", help="glyph source: bundled (default), idx:DIR or folder:DIR"
+        "--source",
+        metavar="SRC",
+        help="glyph source: bundled (default), idx:DIR, folder:DIR, font:PATH (a font file or "
+        "folder) or a mix BASE+SOURCE@WEIGHT, e.g. bundled+font:DIR@0.3",
     )
     group.add_argument(
         "--seed", type=int, metavar="N", help="random seed, 0 ≤ N < 2**63 (default 0)"

@@ -12,6 +12,9 @@ Three sources exist, named by a *source string*:
     own handwriting can be used. ``DIR/train/<label>`` and ``DIR/test/<label>`` give the
     pools explicitly; otherwise every fifth file of each label (in name order) is held
     out for the test pool.
+``"font:PATH"`` and mixes ``"BASE+SOURCE@WEIGHT"``
+    Digits rendered from TrueType/OpenType fonts, and weighted mixes of sources: see
+    :mod:`seqstudio.core.font_glyphs`.
 
 Every pool stores its pixels once, in one ``(N, height, max_width)`` uint8 array with
 bright ink on a 0 background (MNIST's convention), plus a width per glyph.
@@ -208,9 +211,20 @@ def parse_source(source: str) -> tuple[str, Path | None]:
     """
     if source == "bundled":
         return "bundled", None
+    if "+" in source:  # a weighted mix of sources (seqstudio.core.font_glyphs)
+        from seqstudio.core.font_glyphs import parse_mix
+
+        base, others = parse_mix(source)
+        for part in (base, *(text for text, _ in others)):
+            parse_source(part)
+        return "mix", None
     kind, sep, path = source.partition(":")
-    if not sep or kind not in ("idx", "folder") or not path:
-        raise SpecError("source", f"{source!r} is not 'bundled', 'idx:DIR' or 'folder:DIR'")
+    if not sep or kind not in ("idx", "folder", "font") or not path:
+        raise SpecError(
+            "source",
+            f"{source!r} is not 'bundled', 'idx:DIR', 'folder:DIR', 'font:PATH' "
+            "or a mix 'BASE+SOURCE@WEIGHT'",
+        )
     return kind, Path(path).expanduser()
 
 
@@ -232,7 +246,14 @@ def open_source(source: str = "bundled") -> GlyphSource:
     kind, path = parse_source(source)
     if kind == "bundled":
         return _open_bundled()
+    if kind == "mix":
+        return _open_mix(source)
     assert path is not None
+    if kind == "font":
+        from seqstudio.core.font_glyphs import font_files
+
+        stamp = tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in font_files(path))
+        return _open_cached(kind, str(path.resolve()), stamp, source)
     if not path.is_dir():
         raise DataError(f"{path}: not a folder" if path.exists() else f"{path}: folder not found")
     stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in path.iterdir()))
@@ -264,7 +285,36 @@ def _open_cached(kind: str, path: str, stamp: tuple, source: str) -> GlyphSource
     folder = Path(path)
     if kind == "idx":
         return GlyphSource(source, load_idx_pools(folder))
+    if kind == "font":  # digits rendered from fonts (seqstudio.core.font_glyphs)
+        from seqstudio.core.font_glyphs import load_font_pools
+
+        arrays = load_font_pools(folder)
+        return GlyphSource(
+            source, {name: GlyphPool(name, *arrays[name], MNIST_CLASSES) for name in POOL_NAMES}
+        )
     return GlyphSource(source, load_folder_pools(folder))
+
+
+_MIXES: dict[str, tuple] = {}  # mix source string -> (its parts' sources, mixed source)
+
+
+def _open_mix(source: str) -> GlyphSource:
+    """A weighted mix ``BASE+SOURCE@WEIGHT...`` (see :mod:`seqstudio.core.font_glyphs`)."""
+    from seqstudio.core.font_glyphs import mix_pools, parse_mix
+
+    base_text, others = parse_mix(source)
+    parts = (open_source(base_text), *(open_source(text) for text, _ in others))
+    cached = _MIXES.get(source)
+    if cached is None or any(a is not b for a, b in zip(cached[0], parts)):
+        weights = [w for _, w in others]
+        pools = {}
+        for name in POOL_NAMES:
+            mixed = mix_pools(
+                parts[0].pool(name), [(p.pool(name), w) for p, w in zip(parts[1:], weights)]
+            )
+            pools[name] = GlyphPool(name, *mixed)
+        cached = _MIXES[source] = (parts, GlyphSource(source, pools))
+    return cached[1]
 
 
 def find_idx_files(folder: Path) -> dict[str, tuple[Path, Path]]:

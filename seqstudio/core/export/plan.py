@@ -20,6 +20,7 @@ from seqstudio.core.export.options import MAX_COUNT, ExportOptions
 from seqstudio.core.export.sources import SequenceLine, lines_from_records, read_sequences
 from seqstudio.core.export.splits import build_plan, split_source
 from seqstudio.core.export.worker import spec_for
+from seqstudio.core.source_fingerprint import source_fingerprint
 from seqstudio.core.spec import GenerationSpec
 
 
@@ -180,4 +181,6 @@ def _settings(job: ExportJob) -> dict:
         "annotations": list(opts.annotations),
         "masks": opts.masks,
         "classes": list(job.classes),
+        # The glyphs themselves: a changed folder or font under the same path is refused on resume.
+        "source_fingerprint": source_fingerprint(job.spec.source),
     }
