@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from stats_planting import SPLITS, plant_problems
 
 from seqstudio.core.stats import compute_dataset_stats, make_sample_grid
 from seqstudio.core.stats.tags import TagStore
 
 REPO = Path(__file__).resolve().parents[1]
-SPLITS = ("train", "val", "test")
 
 
 def cli(*args: str, check: int | None = 0) -> subprocess.CompletedProcess:
@@ -87,39 +87,8 @@ def test_grid_holds_no_mask_and_shows_whole_images(masked, tmp_path):
         assert w == info.cell_width == 224 and h == round(28 * 224 / 230)
 
 
-def _plant(masked: Path, root: Path) -> dict[str, str]:
-    shutil.copytree(masked, root)
-    records = {s: [json.loads(x) for x in (root / s / "metadata.jsonl").open()] for s in SPLITS}
-    # 1. a mask id that does not match its box: move id 1's pixels 3 px right
-    first = records["train"][0]
-    mask_path = root / "masks" / first["file_name"]
-    mask = np.asarray(Image.open(mask_path)).copy()
-    ink = mask == 1
-    mask[ink] = 0
-    mask[:, 3:][ink[:, :-3]] = 1
-    Image.fromarray(mask).save(mask_path)
-    # 2. a file the manifest does not name
-    shutil.copy(root / "train" / records["train"][1]["file_name"], root / "val" / "stray.png")
-    # 3. a glyph index shared between train and test
-    records["test"][0]["pool"] = first["pool"]
-    records["test"][0]["glyph_indices"][0] = first["glyph_indices"][0]
-    (root / "test" / "metadata.jsonl").write_text(
-        "".join(json.dumps(r) + "\n" for r in records["test"])
-    )
-    # 4. a corrupt PNG (named by the manifest)
-    corrupt = root / "val" / records["val"][0]["file_name"]
-    corrupt.write_bytes(corrupt.read_bytes()[:60])
-    return {
-        "masks": f"masks/{first['file_name']}",
-        "manifest": "val/stray.png",
-        "leakage": "test ∩ train",
-        "corrupt": f"val/{records['val'][0]['file_name']}",
-        "duplicate": "val/stray.png",  # 5. stray.png repeats a train image's bytes
-    }
-
-
 def test_planted_problems_are_each_reported_and_check_fails(masked, tmp_path):
-    planted = _plant(masked, tmp_path / "planted")
+    planted = plant_problems(masked, tmp_path / "planted")
     proc = cli("stats", str(tmp_path / "planted"), "--check", "--json", str(tmp_path / "s.json"),
                check=1)  # fmt: skip
     data = json.loads((tmp_path / "s.json").read_text())

@@ -64,7 +64,7 @@ def panel(qtbot, settings, tmp_path):
 
 
 def scan(qtbot, panel: InspectorPanel, folder: Path):
-    with qtbot.waitSignal(panel.checksReady, timeout=60000):
+    with qtbot.waitSignal(panel.histogramReady, timeout=60000):
         panel.inspect(str(folder))
     qtbot.waitUntil(lambda: not panel.is_running(), timeout=10000)
     return panel.stats
@@ -106,19 +106,19 @@ def test_table_numbers_equal_the_engine(qtbot, panel, damaged, tmp_path):
 
 
 def test_problems_list_corrupt_duplicates_mismatches(qtbot, panel, damaged):
-    scan(qtbot, panel, damaged)
+    stats = scan(qtbot, panel, damaged)
     problems = panel.problems
-    assert any(path == "train/broken.png" for _, path, _ in problems.entries("files"))
+    assert any(path == "train/broken.png" for _, path, _ in problems.entries("corrupt"))
     assert any(path == "notes.txt" for _, path, _ in problems.entries("non_images"))
-    dup_paths = [path for _, path, _ in problems.entries("duplicates")]
+    dup_paths = [path for _, path, _ in problems.entries("duplicate")]
     assert len(dup_paths) == 1 and dup_paths[0].startswith("val/")
-    kinds = {(kind, path) for kind, path, _ in problems.entries("mismatches")}
-    gone = max(p.name for p in (damaged / "test").glob("*.png"))
-    assert any(k == "missing file" and p.startswith("test/") for k, p in kinds)
-    assert gone  # the deleted file is after the last remaining one
-    assert ("no record", "train/broken.png") in kinds
-    assert ("no record", "val/copy_of_first.png") in kinds
-    assert problems.entries("shared") == []  # the engine keeps splits apart
+    rows = {(path, details) for _, path, details in problems.entries("manifest")}
+    assert any(p.startswith("test/") and d.endswith("but not on disk") for p, d in rows)
+    assert any(p == "train/broken.png" and d.startswith("an image with no record") for p, d in rows)
+    assert any(p == "val/copy_of_first.png" for p, _ in rows)
+    assert problems.entries("leakage") == []  # the engine keeps splits apart
+    # The list is exactly the core QA report (what `seqstudio stats` prints).
+    assert problems.entries() == [(f.check, f.path, f.reason) for f in stats.qa.findings]
 
 
 def test_glyphs_shared_across_splits_are_reported(qtbot, panel, exported, tmp_path):
@@ -131,12 +131,18 @@ def test_glyphs_shared_across_splits_are_reported(qtbot, panel, exported, tmp_pa
     val[0]["glyph_indices"] = train[0]["glyph_indices"]
     val_path.write_text("".join(json.dumps(r) + "\n" for r in val))
     scan(qtbot, panel, root)
-    shared = panel.problems.entries("shared")
+    shared = panel.problems.entries("leakage")
     assert len(shared) == 1
     kind, path, details = shared[0]
     assert path == "train ∩ val"
     n = len(set(train[0]["glyph_indices"]))
     assert details.startswith(f"{n} glyphs used by both splits")
+
+
+def set_and_wait(qtbot, gallery, action) -> None:
+    """Change a filter control and wait until the worker delivered the filtered list."""
+    with qtbot.waitSignal(gallery.filtered_ready, timeout=10000):
+        action()
 
 
 def test_gallery_captions_viewer_and_grid_png(qtbot, panel, exported, tmp_path):
@@ -152,20 +158,28 @@ def test_gallery_captions_viewer_and_grid_png(qtbot, panel, exported, tmp_path):
     shown = gallery.page_items()
     assert len(shown) == 48
     assert gallery.captions() == [labels[item.rel]["label"] for item in shown]
-    # Filter by split and label, reshuffle with a seed.
-    gallery.split_combo.setCurrentIndex(gallery.split_combo.findData("val"))
+    # Filter by split, label and length; reshuffle with a seed.
+    set_and_wait(qtbot, gallery, lambda: gallery.filters.split_combo.setCurrentIndex(
+        gallery.filters.split_combo.findData("val")))  # fmt: skip
     assert {item.category for item in gallery.filtered} == {"val"}
     assert len(gallery.filtered) == 15
     label = labels[shown[0].rel]["label"]
-    gallery.split_combo.setCurrentIndex(0)
-    gallery.label_edit.setText(label)
+    set_and_wait(qtbot, gallery, lambda: gallery.filters.split_combo.setCurrentIndex(0))
+    set_and_wait(qtbot, gallery, lambda: gallery.filters.label_edit.setText(label))
     assert gallery.filtered and all(item.label == label for item in gallery.filtered)
-    gallery.label_edit.setText("")
-    gallery.seed_spin.setValue(4)
-    gallery.shuffle_check.setChecked(True)
+    set_and_wait(qtbot, gallery, lambda: gallery.filters.label_edit.setText(""))
+    length = len(label)
+    set_and_wait(qtbot, gallery, lambda: gallery.filters.min_length.setValue(length))
+    set_and_wait(qtbot, gallery, lambda: gallery.filters.max_length.setValue(length))
+    expected = [rel for rel, r in labels.items() if len(r["label"]) == length]
+    assert sorted(item.rel for item in gallery.filtered) == sorted(expected)
+    set_and_wait(qtbot, gallery, lambda: gallery.filters.min_length.setValue(0))
+    set_and_wait(qtbot, gallery, lambda: gallery.filters.max_length.setValue(0))
+    set_and_wait(qtbot, gallery, lambda: gallery.filters.seed_spin.setValue(4))
+    set_and_wait(qtbot, gallery, lambda: gallery.filters.shuffle_check.setChecked(True))
     first = [item.rel for item in gallery.filtered]
-    gallery.shuffle_check.setChecked(False)
-    gallery.shuffle_check.setChecked(True)
+    set_and_wait(qtbot, gallery, lambda: gallery.filters.shuffle_check.setChecked(False))
+    set_and_wait(qtbot, gallery, lambda: gallery.filters.shuffle_check.setChecked(True))
     assert [item.rel for item in gallery.filtered] == first
     assert sorted(first) == sorted(labels)
     assert first != sorted(first)
@@ -202,7 +216,7 @@ def test_scan_can_be_cancelled_and_bad_folders_are_inline(qtbot, panel, exported
     with qtbot.waitSignal(panel.scanCancelled, timeout=15000) as blocker:
         panel.inspect(str(exported))
         panel.cancel()
-    assert panel.checks is None  # the checks never ran to the end
+    assert panel.intensity is None  # the scan never ran to the end
     qtbot.waitUntil(lambda: not panel.is_running(), timeout=10000)
     assert panel.status_label.text().startswith("cancelled after")
     empty = tmp_path / "empty"

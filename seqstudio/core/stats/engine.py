@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import posixpath
+import random
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -28,6 +29,8 @@ from seqstudio.core.stats.worker import ChunkResult, ChunkTask, init_worker, pro
 PartialCallback = Callable[[DatasetStats], None]
 #: Non-image file names kept as examples in the result.
 MAX_NON_IMAGE_EXAMPLES = 100
+#: Image paths kept as a seeded sample in the result.
+SAMPLE_IMAGES = 1000
 
 
 class _Run:
@@ -213,6 +216,9 @@ def compute_dataset_stats(
 
     tracker.finish()
     stats = run.snapshot(complete=True)
+    count = min(SAMPLE_IMAGES, len(index.images))
+    chosen = sorted(random.Random(0).sample(range(len(index.images)), count))
+    stats.sample_images = [index.images[k].rel for k in chosen]
     _attach_labels(stats, folder)
     if role == "image":
         stats.qa = build_report(stats, index, run.findings)

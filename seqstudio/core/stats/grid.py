@@ -153,7 +153,39 @@ def make_sample_grid(
     chosen = choose_images(build_index(root).images, rows * cols, seed)
     if not chosen:
         raise StatsInputError(f"no image files in {str(root)!r} to sample; types: {ALLOWED_TYPES}")
+    return write_grid(
+        root,
+        chosen,
+        out_png,
+        rows=rows,
+        cols=cols,
+        thumb_height=thumb_height,
+        max_aspect=max_aspect,
+        caption_height=caption_height,
+        max_pixels=max_pixels,
+        boxes=boxes,
+        masks=masks,
+    )
 
+
+def write_grid(
+    root: Path,
+    chosen: list[IndexedImage],
+    out_png: str | os.PathLike[str],
+    *,
+    rows: int,
+    cols: int,
+    thumb_height: int = 64,
+    max_aspect: float = 8.0,
+    caption_height: int = 14,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    boxes: bool = False,
+    masks: bool = False,
+    captions: list[str] | None = None,
+) -> GridInfo:
+    """Write ``chosen`` images of ``root`` as a ``rows x cols`` grid (see
+    :func:`make_sample_grid`; the gallery saves its page with this). ``captions``
+    replaces the labels/file names under the thumbnails."""
     images: list[np.ndarray | None] = []
     for item in chosen:
         try:
@@ -182,7 +214,7 @@ def make_sample_grid(
             dx, dy, w, h = tile.placed
             box = (x + dx, y + dy, w, h)
             grid.paste(Image.fromarray(tile.pixels, "RGB"), (x, y))
-            caption = item.caption
+            caption = captions[index] if captions else item.caption
         grid.paste(caption_image(caption, cell_width, caption_height), (x, y + thumb_height))
         cells.append(GridCell(row, col, item.rel, caption, box, image is not None))
 

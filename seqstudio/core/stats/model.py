@@ -238,6 +238,8 @@ class DatasetStats:
         Mean and std images per folder and size, then over all folders.
     pixel_maps_skipped : dict of str to int
         Images left out of the pixel maps (folders with too many sizes).
+    sample_images : list of str
+        A seeded uniform sample of at most 1,000 image paths (for sampled plots).
     """
 
     root: str
@@ -260,6 +262,7 @@ class DatasetStats:
     qa: QAReport = field(default_factory=QAReport)
     pixel_maps: list[Any] = field(default_factory=list, repr=False)
     pixel_maps_skipped: dict[str, int] = field(default_factory=dict)
+    sample_images: list[str] = field(default_factory=list)
 
     @property
     def duplicate_files(self) -> int:

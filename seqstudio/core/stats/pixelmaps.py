@@ -150,6 +150,14 @@ def _finish(category: str, key, sums: _Sums) -> PixelMap:
 STD_PNG_GAIN = 2.0
 
 
+def display_pixels(item: PixelMap, which: str = "mean") -> np.ndarray:
+    """The 8-bit pixels of the mean (or std, times :data:`STD_PNG_GAIN`) image:
+    ``(height, width)`` grey or ``(height, width, 3)`` RGB."""
+    values = item.mean if which == "mean" else item.std * STD_PNG_GAIN
+    pixels = np.clip(np.rint(values * 255.0), 0, 255).astype(np.uint8)
+    return pixels[:, :, 0] if pixels.shape[2] == 1 else pixels
+
+
 def write_pixel_map(item: PixelMap, path: str | os.PathLike[str], which: str = "mean") -> Path:
     """Write the mean (or std) image as an 8-bit PNG and its exact values beside it.
 
@@ -167,9 +175,8 @@ def write_pixel_map(item: PixelMap, path: str | os.PathLike[str], which: str = "
     from seqstudio.core.stats.errors import StatsInputError
 
     values = item.mean if which == "mean" else item.std
-    gain = 1.0 if which == "mean" else STD_PNG_GAIN
     values = values[:, :, 0] if values.shape[2] == 1 else values
-    pixels = np.clip(np.rint(values * gain * 255.0), 0, 255).astype(np.uint8)
+    pixels = display_pixels(item, which)
     out = Path(path)
     exact = out.with_suffix(".npy")
     try:
@@ -179,3 +186,41 @@ def write_pixel_map(item: PixelMap, path: str | os.PathLike[str], which: str = "
         reason = getattr(exc, "strerror", None) or exc
         raise StatsInputError(f"cannot write {which} image {str(path)!r}: {reason}") from exc
     return exact
+
+
+#: Images sampled for the grey-level histogram.
+HISTOGRAM_SAMPLE = 1000
+
+
+@dataclass(frozen=True)
+class IntensityHistogram:
+    """Grey-level counts (256 bins) over a seeded sample of images."""
+
+    counts: list[int]
+    images: int
+
+
+def intensity_histogram(
+    root: str | os.PathLike[str], rels: list[str], sample: int = HISTOGRAM_SAMPLE, seed: int = 0
+) -> IntensityHistogram:
+    """Grey levels (8-bit; 16-bit scaled by 257, colour as Pillow's ``L``) of a seeded
+    sample of at most ``sample`` of ``rels``; unreadable files are skipped."""
+    import random
+
+    from seqstudio.core.stats.render import load_display_image
+
+    chosen = random.Random(seed).sample(rels, sample) if len(rels) > sample else rels
+    counts = np.zeros(256, np.int64)
+    used = 0
+    for rel in chosen:
+        try:
+            pixels = load_display_image(Path(root) / rel)
+        except Exception:  # noqa: BLE001 - bad files are the QA checks' business
+            continue
+        if pixels.ndim == 3:  # ITU-R 601-2 luma, as Pillow's convert("L")
+            from PIL import Image
+
+            pixels = np.asarray(Image.fromarray(pixels, "RGB").convert("L"))
+        counts += np.bincount(pixels.ravel(), minlength=256)
+        used += 1
+    return IntensityHistogram(counts.tolist(), used)

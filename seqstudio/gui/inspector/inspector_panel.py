@@ -1,8 +1,10 @@
-"""The dataset inspector: statistics, plots, a sample gallery and problems of any folder.
+"""The dataset inspector: statistics, plots, mean/std images, a sample gallery, compare
+and the QA problems of any folder.
 
-The statistics engine runs on a worker (:class:`~seqstudio.gui.inspector.stats_runner.StatsRunner`)
-with progress and cancel; partial results fill the table while it runs. File writes
-(JSON/CSV exports) go to a :class:`~seqstudio.gui.tasks.TaskRunner`.
+The statistics engine (with its QA checks) runs on a worker
+(:class:`~seqstudio.gui.inspector.stats_runner.StatsRunner`) with progress and cancel;
+partial results fill the table while it runs. File writes (JSON/CSV exports, tags, grids)
+go to a :class:`~seqstudio.gui.tasks.TaskRunner`.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from PySide6.QtWidgets import (
 
 from seqstudio.core.progress import Progress, format_duration
 from seqstudio.core.stats import DatasetStats
-from seqstudio.gui.inspector.dataset_checks import DatasetChecks
+from seqstudio.core.stats.pixelmaps import IntensityHistogram
+from seqstudio.gui.inspector.compare_view import CompareView
+from seqstudio.gui.inspector.pixel_maps_view import PixelMapsView
 from seqstudio.gui.inspector.plots import StatsPlots
 from seqstudio.gui.inspector.problems_view import ProblemsView
 from seqstudio.gui.inspector.sample_gallery import SampleGallery
@@ -55,15 +59,20 @@ class InspectorPanel(QWidget):
         ``(title, start, filters) -> path`` for JSON/CSV/PNG exports.
     workers : int, optional
         Worker processes of the statistics engine (every core by default).
+    ask_text : callable, optional
+        ``(title, prompt) -> str`` for the gallery's free-text tags.
 
     Signals
     -------
-    scanFinished(DatasetStats), checksReady(DatasetChecks), scanCancelled(DatasetStats),
-    scanFailed(str), fileSaved(str)
+    scanFinished(DatasetStats)
+        Statistics and QA checks are complete.
+    histogramReady(IntensityHistogram)
+        The sampled grey-level histogram followed (the scan's last step).
+    scanCancelled(DatasetStats), scanFailed(str), fileSaved(str)
     """
 
     scanFinished = Signal(object)
-    checksReady = Signal(object)
+    histogramReady = Signal(object)
     scanCancelled = Signal(object)
     scanFailed = Signal(str)
     fileSaved = Signal(str)
@@ -74,10 +83,13 @@ class InspectorPanel(QWidget):
         choose_directory: Callable[[str, str], str] | None = None,
         choose_save_path: Callable[[str, str, str], str] | None = None,
         workers: int | None = None,
+        ask_text: Callable[[str, str], str] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.settings = settings
+        self._ask_text = ask_text
+        self._workers = workers
         self._choose_directory = choose_directory or (
             lambda title, start: QFileDialog.getExistingDirectory(self, title, start)
         )
@@ -89,7 +101,7 @@ class InspectorPanel(QWidget):
         self.tasks = TaskRunner(self)
         self.runner = StatsRunner(self, workers)
         self.stats: DatasetStats | None = None
-        self.checks: DatasetChecks | None = None
+        self.intensity: IntensityHistogram | None = None
         self._build()
         self._connect()
         if settings is not None:
@@ -130,12 +142,16 @@ class InspectorPanel(QWidget):
         row.addStretch(1)
         tl.addLayout(row)
         self.plots = StatsPlots()
-        self.gallery = SampleGallery(self.tasks, self._choose_save)
+        self.pixel_maps = PixelMapsView()
+        self.gallery = SampleGallery(self.tasks, self._choose_save, self._ask_text)
+        self.compare = CompareView(self.tasks, self._choose_directory, self._workers)
         self.problems = ProblemsView()
         self.tabs = QTabWidget()
         self.tabs.addTab(table_tab, "Statistics")
         self.tabs.addTab(self.plots, "Plots")
+        self.tabs.addTab(self.pixel_maps, "Mean / std images")
         self.tabs.addTab(self.gallery, "Samples")
+        self.tabs.addTab(self.compare, "Compare")
         self.tabs.addTab(self.problems, "Problems")
 
         layout = QVBoxLayout(self)
@@ -157,7 +173,7 @@ class InspectorPanel(QWidget):
         self.runner.progressed.connect(self._on_progress)
         self.runner.partial.connect(self._on_partial)
         self.runner.finished.connect(self._on_finished)
-        self.runner.checked.connect(self._on_checked)
+        self.runner.histogram.connect(self._on_histogram)
         self.runner.cancelled.connect(self._on_cancelled)
         self.runner.failed.connect(self._on_failed)
         self.runner.done.connect(lambda: self._set_running(False))
@@ -178,9 +194,11 @@ class InspectorPanel(QWidget):
             return
         if self.settings is not None:
             self.settings.set_last_folder("inspect", folder)
-        self.stats = self.checks = None
+        self.stats = self.intensity = None
         self.problems.clear_problems()
-        self.plots.set_checks(None)
+        self.plots.set_intensity(None)
+        self.pixel_maps.set_stats(None)
+        self.compare.set_stats(None)
         self.table.setRowCount(0)
         self.progress_bar.setValue(0)
         self.status_label.setText(f"scanning {folder}…")
@@ -218,27 +236,21 @@ class InspectorPanel(QWidget):
         self.table.set_stats(stats)
         self.plots.set_stats(stats)
         self.problems.set_stats(stats)
-        n_problems = len(stats.problems) + stats.duplicate_files
+        self.pixel_maps.set_stats(stats)
+        self.compare.set_stats(stats)
+        masks = f", {stats.masks.count:,} masks apart" if stats.masks else ""
         self.status_label.setText(
-            f"{stats.overall.image_count:,} images in {len(stats.categories)} folders, "
-            f"{stats.elapsed:.1f} s; {n_problems} problems; checking manifests…"
+            f"{stats.overall.image_count:,} images in {len(stats.categories)} folders{masks}, "
+            f"scanned in {stats.elapsed:.1f} s; {stats.qa.problem_count:,} problems "
+            "(see Problems)"
         )
         self._set_running(True)
         self.scanFinished.emit(stats)
 
-    def _on_checked(self, checks: DatasetChecks) -> None:
-        self.checks = checks
-        self.plots.set_checks(checks)
-        self.problems.set_checks(checks)
-        stats = self.stats
-        if stats is not None:
-            extra = len(checks.mismatches) + len(checks.shared_glyphs)
-            self.status_label.setText(
-                f"{stats.overall.image_count:,} images in {len(stats.categories)} folders, "
-                f"scanned in {stats.elapsed:.1f} s; "
-                f"{len(stats.problems) + stats.duplicate_files + extra} problems (see Problems)"
-            )
-        self.checksReady.emit(checks)
+    def _on_histogram(self, intensity: IntensityHistogram) -> None:
+        self.intensity = intensity
+        self.plots.set_intensity(intensity)
+        self.histogramReady.emit(intensity)
 
     def _on_cancelled(self, partial: DatasetStats) -> None:
         self.table.set_stats(partial)
@@ -299,6 +311,7 @@ class InspectorPanel(QWidget):
             or self.tasks.is_running()
             or self.gallery.loader.is_running()
             or self.gallery.indexer.is_running()
+            or self.gallery.filterer.is_running()
         )
 
 

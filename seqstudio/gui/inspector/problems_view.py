@@ -1,24 +1,21 @@
-"""The problems list: unreadable files, skipped non-images, duplicates, manifest mismatches
-and glyphs shared across splits, grouped by kind."""
+"""The problems list: the core QA engine's findings, grouped by check, and the skipped
+non-image files."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem
 
 from seqstudio.core.stats import DatasetStats
-from seqstudio.gui.inspector.dataset_checks import DatasetChecks
+from seqstudio.core.stats.model import CHECKS
 
-SECTIONS = (
-    ("files", "Unreadable or corrupt files"),
-    ("non_images", "Non-image files skipped"),
-    ("duplicates", "Duplicate files"),
-    ("mismatches", "Manifest / file mismatches"),
-    ("shared", "Glyphs shared across splits"),
-)
+SECTIONS = (*CHECKS.items(), ("non_images", "Non-image files skipped"))
 
 
 class ProblemsView(QTreeWidget):
-    """A tree of problems, one top-level item per kind with its count."""
+    """A tree of problems, one top-level item per QA check with its count.
+
+    The rows are exactly ``stats.qa.findings`` (what ``seqstudio stats`` prints).
+    """
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -37,33 +34,27 @@ class ProblemsView(QTreeWidget):
         self._rebuild()
 
     def set_stats(self, stats: DatasetStats) -> None:
-        """Take the engine's problems, skipped files and duplicates."""
-        self._entries["files"] = [(p.kind, p.path, p.reason) for p in stats.problems]
+        """Show the QA report of a complete scan and the skipped non-image files."""
+        self.clear_problems()
+        for finding in stats.qa.findings:
+            self._entries[finding.check].append((finding.check, finding.path, finding.reason))
+        for check, count in stats.qa.counts.items():
+            if count > len(self._entries[check]):
+                self._notes[check] = f"{count:,}, {len(self._entries[check]):,} listed"
+        for check, why in stats.qa.skipped.items():
+            if not stats.qa.counts.get(check):
+                self._notes[check] = f"not checked: {why}"
         skipped = [("not an image", path, "skipped") for path in stats.non_image_examples]
         self._entries["non_images"] = skipped
-        self._notes["non_images"] = (
-            f"{stats.non_image_files:,} files" if stats.non_image_files else ""
-        )
-        dups = []
-        for group in stats.duplicate_groups:
-            for path in group[1:]:
-                dups.append(("duplicate", path, f"same bytes as {group[0]}"))
-        self._entries["duplicates"] = dups
-        self._rebuild()
-
-    def set_checks(self, checks: DatasetChecks) -> None:
-        """Take the mismatches and shared glyphs (seqstudio exports only)."""
-        self._entries["mismatches"] = [(p.kind, p.path, p.reason) for p in checks.mismatches]
-        self._entries["shared"] = [(p.kind, p.path, p.reason) for p in checks.shared_glyphs]
-        if not checks.is_seqstudio:
-            self._notes["mismatches"] = self._notes["shared"] = "not a seqstudio export"
+        if stats.non_image_files:
+            self._notes["non_images"] = f"{stats.non_image_files:,} files"
         self._rebuild()
 
     def entries(self, section: str | None = None) -> list[tuple[str, str, str]]:
-        """``(kind, path, details)`` rows, of one section or all."""
+        """``(check, path, details)`` rows, of one section or of every check."""
         if section is not None:
             return list(self._entries[section])
-        return [row for key, _ in SECTIONS for row in self._entries[key]]
+        return [row for key in CHECKS for row in self._entries[key]]
 
     def _rebuild(self) -> None:
         self.clear()

@@ -6,7 +6,7 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QDialog, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from seqstudio.gui.inspector.dataset_checks import IndexedImage
+from seqstudio.core.stats.index import IndexedImage
 
 BOX_COLOUR = QColor(255, 64, 64)
 MAX_SCALE = 8

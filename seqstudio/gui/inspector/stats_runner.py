@@ -1,9 +1,10 @@
-"""Run the statistics engine and the inspector's dataset checks off the GUI thread.
+"""Run the statistics engine (with its QA checks) off the GUI thread.
 
 The thread calls :func:`~seqstudio.core.stats.compute_dataset_stats` (which spreads the
-decoding over spawned worker processes), then indexes the folder and runs
-:func:`~seqstudio.gui.inspector.dataset_checks.check_dataset`. Everything it learns is
-relayed through queued signals of :class:`StatsRunner`, a GUI-thread object.
+decoding over spawned worker processes and runs the QA checks), then samples the
+grey-level histogram (:func:`~seqstudio.core.stats.pixelmaps.intensity_histogram`).
+Everything it learns is relayed through queued signals of :class:`StatsRunner`, a
+GUI-thread object.
 """
 
 from __future__ import annotations
@@ -11,15 +12,15 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from seqstudio.core.stats import StatsCancelledError, compute_dataset_stats
-from seqstudio.gui.inspector.dataset_checks import check_dataset, index_folder
+from seqstudio.core.stats.pixelmaps import intensity_histogram
 from seqstudio.gui.py_thread import CancellableJob, CurrentJob
 
 
 def _scan(root: str, workers: int | None, interval: float, report, cancel) -> object:
-    """Worker thread: statistics, then the checks.
+    """Worker thread: statistics and checks, then the grey-level histogram.
 
     Reports ``(signal name, value)`` pairs (``progressed``, ``partial``, ``finished``);
-    returns the checks; raises :class:`StatsCancelledError` when cancelled (also after
+    returns the histogram; raises :class:`StatsCancelledError` when cancelled (also after
     the statistics, with the complete statistics).
     """
     stats = compute_dataset_stats(
@@ -32,14 +33,11 @@ def _scan(root: str, workers: int | None, interval: float, report, cancel) -> ob
     )
     report(("finished", stats))
     if cancel():
-        raise StatsCancelledError(stats)  # the checks were cancelled
-    try:
-        checks = check_dataset(index_folder(root, cancel))
-    except Exception as exc:  # the statistics stand; report the checks' failure
-        raise RuntimeError(f"dataset checks failed: {exc}") from exc
+        raise StatsCancelledError(stats)
+    histogram = intensity_histogram(root, stats.sample_images)
     if cancel():
         raise StatsCancelledError(stats)
-    return checks
+    return histogram
 
 
 class StatsRunner(QObject):
@@ -53,8 +51,8 @@ class StatsRunner(QObject):
         Statistics so far (``complete`` is ``False``).
     finished(DatasetStats)
         The complete statistics.
-    checked(DatasetChecks)
-        Mismatches, shared glyphs and the intensity histogram (after ``finished``).
+    histogram(IntensityHistogram)
+        The grey-level histogram of a sample of the images (after ``finished``).
     cancelled(DatasetStats)
         The scan was cancelled; what was counted so far.
     failed(str)
@@ -66,7 +64,7 @@ class StatsRunner(QObject):
     progressed = Signal(object)
     partial = Signal(object)
     finished = Signal(object)
-    checked = Signal(object)
+    histogram = Signal(object)
     cancelled = Signal(object)
     failed = Signal(str)
     done = Signal()
@@ -86,7 +84,7 @@ class StatsRunner(QObject):
         self._job.start(
             job,
             progressed=self._on_report,
-            succeeded=self.checked.emit,
+            succeeded=self.histogram.emit,
             failed=self._on_failed,
             ended=self._on_ended,
         )

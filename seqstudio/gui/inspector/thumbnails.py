@@ -1,23 +1,27 @@
-"""Decode thumbnails and full images on a worker thread; newest page wins.
+"""Decode and render thumbnails and full images on a worker thread; newest page wins.
 
 :class:`ThumbnailLoader` (a GUI-thread object) owns one thread. :meth:`load_page` replaces
 any thumbnails still waiting with the new page's; :meth:`load_full` asks for one image at
-full size (the sample viewer). Decoded images come back as ``QImage`` (safe to build in a
-worker; only ``QPixmap`` is GUI-thread only) through queued signals of the loader.
+full size (the sample viewer). Thumbnails are rendered by the core renderer
+(:func:`~seqstudio.core.stats.render.render_tile`: the whole image scaled into a fixed
+cell, optional boxes and mask overlay), the same one the CLI's ``--grid`` uses. Results
+come back as ``QImage`` (safe to build in a worker; only ``QPixmap`` is GUI-thread only)
+through queued signals of the loader.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 from PySide6.QtGui import QImage
 
+from seqstudio.core.stats.render import load_display_image, load_mask, render_tile
 from seqstudio.gui.imaging import gray_to_qimage
-from seqstudio.gui.inspector.dataset_checks import load_display_image
 from seqstudio.gui.threads import register
 
 
@@ -30,18 +34,28 @@ def array_to_qimage(array: np.ndarray) -> QImage:
     return QImage(array.data, width, height, array.strides[0], QImage.Format.Format_RGB888).copy()
 
 
-def decode_thumbnail(path: Path, height: int, max_width: int) -> QImage:
-    """Decode ``path`` and scale it to ``height`` (at most ``max_width`` wide); null on failure."""
+@dataclass(frozen=True)
+class ThumbJob:
+    """One thumbnail to render: page position, image path, its boxes and mask path."""
+
+    pos: int
+    rel: str
+    boxes: tuple | None = None
+    mask: str | None = None
+
+
+def decode_thumbnail(root: Path, job: ThumbJob, width: int, height: int) -> QImage:
+    """Render ``job``'s image into a ``width x height`` tile; null on failure.
+
+    Boxes and the mask overlay are drawn when the job carries them.
+    """
     try:
-        image = array_to_qimage(load_display_image(path))
+        image = load_display_image(root / job.rel)
     except Exception:  # noqa: BLE001 - shown as an "unreadable" placeholder
         return QImage()
-    return image.scaled(
-        max_width,
-        height,
-        Qt.AspectRatioMode.KeepAspectRatio,
-        Qt.TransformationMode.SmoothTransformation,
-    )
+    mask = load_mask(root / job.mask) if job.mask else None
+    tile = render_tile(image, width, height, boxes=job.boxes, mask=mask)
+    return array_to_qimage(tile.pixels)
 
 
 class _LoaderThread(QThread):
@@ -57,9 +71,9 @@ class _LoaderThread(QThread):
         self._full: deque = deque()
         self._stopping = False
 
-    def set_page(self, token: int, root: str, items: list[tuple[int, str]], size) -> None:
+    def set_page(self, token: int, root: str, items: list[ThumbJob], size) -> None:
         with self._condition:
-            self._page = deque((token, root, pos, rel, size) for pos, rel in items)
+            self._page = deque((token, root, job, size) for job in items)
             self._condition.notify()
 
     def add_full(self, token: int, root: str, rel: str) -> None:
@@ -93,9 +107,9 @@ class _LoaderThread(QThread):
                     image = QImage()
                 self.full.emit(token, rel, image)
             else:
-                token, root, pos, rel, (height, max_width) = job[1]
+                token, root, thumb, (width, height) = job[1]
                 self.thumbnail.emit(
-                    token, pos, decode_thumbnail(Path(root) / rel, height, max_width)
+                    token, thumb.pos, decode_thumbnail(Path(root), thumb, width, height)
                 )
 
 
@@ -122,12 +136,10 @@ class ThumbnailLoader(QObject):
         self._thread.full.connect(self._on_full, queued)
         self._thread.start()
 
-    def load_page(
-        self, root: str, items: list[tuple[int, str]], height: int, max_width: int
-    ) -> int:
-        """Decode ``(position, rel)`` items as thumbnails; return the page token."""
+    def load_page(self, root: str, items: list[ThumbJob], width: int, height: int) -> int:
+        """Render ``items`` as ``width x height`` tiles; return the page token."""
         self._token += 1
-        self._thread.set_page(self._token, root, items, (height, max_width))
+        self._thread.set_page(self._token, root, items, (width, height))
         return self._token
 
     def load_full(self, root: str, rel: str) -> int:

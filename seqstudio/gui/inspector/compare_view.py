@@ -1,0 +1,169 @@
+"""Two splits of the scan, or the scan and another folder, side by side.
+
+Splits are compared from the statistics already computed; another folder is scanned on
+the task thread first. The table lists every compared quantity with its distance
+(:mod:`seqstudio.core.stats.compare`), the largest first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from seqstudio.core.stats import DatasetStats, compute_dataset_stats
+from seqstudio.core.stats.compare import Comparison, compare_groups
+from seqstudio.gui.panels.base import ERROR_STYLE
+from seqstudio.gui.tasks import TaskRunner
+
+ALL = "(all)"
+
+
+class CompareView(QWidget):
+    """Choose A and B (splits of the scan or another folder); see what differs most.
+
+    Signals
+    -------
+    compared(Comparison)
+        A comparison is shown.
+    """
+
+    compared = Signal(object)
+
+    def __init__(
+        self,
+        tasks: TaskRunner,
+        choose_directory: Callable[[str, str], str] | None = None,
+        workers: int | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._tasks = tasks
+        self._workers = workers
+        self._choose = choose_directory or (
+            lambda title, start: QFileDialog.getExistingDirectory(self, title, start)
+        )
+        self.stats: DatasetStats | None = None
+        self.other: DatasetStats | None = None
+        self.comparison: Comparison | None = None
+        self.a_combo = QComboBox()
+        self.b_combo = QComboBox()
+        self.folder_button = QPushButton("Other folder as B…")
+        self.verdict = QLabel("Scan a folder, then choose two splits (or another folder).")
+        self.verdict.setWordWrap(True)
+        self.error = QLabel()
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setVisible(False)
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["Quantity", "Distance", "A", "B"])
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("A:"))
+        row.addWidget(self.a_combo, 1)
+        row.addWidget(QLabel("B:"))
+        row.addWidget(self.b_combo, 1)
+        row.addWidget(self.folder_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.verdict)
+        layout.addWidget(self.error)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(
+            QLabel(
+                "Distances lie in [0, 1]: histograms by total variation, channel mean/std "
+                "by their shift in standard deviations (capped at 1). Values in brackets "
+                "are not ranked (counts; labels that never repeat)."
+            )
+        )
+        self.a_combo.currentIndexChanged.connect(self._on_choice)
+        self.b_combo.currentIndexChanged.connect(self._on_choice)
+        self.folder_button.clicked.connect(self._on_folder)
+
+    def set_stats(self, stats: DatasetStats | None) -> None:
+        """Offer the scan's splits (and all images) as A and B."""
+        self.stats, self.other = stats, None
+        names = [ALL, *stats.categories] if stats else []
+        for combo, default in ((self.a_combo, 1), (self.b_combo, 2)):
+            combo.blockSignals(True)
+            combo.clear()
+            for name in names:
+                combo.addItem("all images" if name == ALL else name, ("scan", name))
+            combo.setCurrentIndex(min(default, len(names) - 1))
+            combo.blockSignals(False)
+        self._on_choice()
+
+    def compare_folder(self, folder: str) -> None:
+        """Scan ``folder`` on the task thread and offer it as B."""
+        self.verdict.setText(f"scanning {folder}…")
+        workers = self._workers
+        self._tasks.run(
+            lambda: compute_dataset_stats(folder, workers=workers),
+            self._on_other,
+            lambda exc: self._show_error(f"cannot compare with {folder}: {exc}"),
+        )
+
+    def _on_folder(self) -> None:
+        folder = self._choose("Compare with folder", self.stats.root if self.stats else "")
+        if folder:
+            self.compare_folder(folder)
+
+    def _on_other(self, stats: DatasetStats) -> None:
+        self.other = stats
+        self.b_combo.blockSignals(True)
+        index = self.b_combo.findData(("other", ALL))
+        if index < 0:
+            self.b_combo.addItem(f"folder {stats.root}", ("other", ALL))
+            index = self.b_combo.count() - 1
+        self.b_combo.setCurrentIndex(index)
+        self.b_combo.blockSignals(False)
+        self._on_choice()
+
+    def _group(self, data):
+        source, name = data
+        stats = self.stats if source == "scan" else self.other
+        if stats is None:
+            return None
+        group = stats.overall if name == ALL else stats.categories.get(name)
+        labels = stats.labels if name == ALL else (group.labels if group else None)
+        label = name if source == "scan" else stats.root
+        return group, labels, label
+
+    def _show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.setVisible(bool(text))
+
+    def _on_choice(self, *_) -> None:
+        self._show_error("")
+        a, b = self.a_combo.currentData(), self.b_combo.currentData()
+        picked = [self._group(x) if x else None for x in (a, b)]
+        if None in picked or any(p[0] is None for p in picked):
+            self.table.setRowCount(0)
+            return
+        (ga, la, na), (gb, lb, nb) = picked
+        comparison = compare_groups(ga, gb, la, lb, (na, nb))
+        self.comparison = comparison
+        self.table.setRowCount(len(comparison.differences))
+        for row, diff in enumerate(comparison.differences):
+            distance = f"{diff.distance:.3f}" if diff.ranked else f"({diff.distance:.3f})"
+            for col, text in enumerate((diff.name, distance, diff.a, diff.b)):
+                self.table.setItem(row, col, QTableWidgetItem(text))
+        largest = comparison.largest
+        self.verdict.setText(
+            f"Differs most: {largest.name} (distance {largest.distance:.3f})"
+            if largest
+            else "Nothing to rank."
+        )
+        self.compared.emit(comparison)
