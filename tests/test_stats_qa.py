@@ -186,3 +186,24 @@ def test_tags_are_listed(masked, tmp_path):
 def test_bad_input_is_one_line(args, message):
     proc = cli("stats", *args, check=2)
     assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("layout", ["mask_file_name", "split_masks_folder"])
+def test_masks_found_from_mask_file_name_or_split_folders(masked, tmp_path, layout):
+    """Newer exports name the mask in metadata.jsonl or keep masks in <split>/masks."""
+    root = tmp_path / layout
+    shutil.copytree(masked, root)
+    for split in SPLITS:
+        path = root / split / "metadata.jsonl"
+        records = [json.loads(x) for x in path.open()]
+        target = root / "instance_png" if layout == "mask_file_name" else root / split / "masks"
+        target.mkdir(exist_ok=True)
+        for record in records:
+            shutil.move(root / "masks" / record["file_name"], target / record["file_name"])
+            if layout == "mask_file_name":
+                record["mask_file_name"] = f"../instance_png/{record['file_name']}"
+        path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    (root / "masks").rmdir()
+    stats = compute_dataset_stats(root, workers=1)
+    assert stats.overall.image_count == 40 and stats.masks.count == 40
+    assert stats.masks.checked_against_boxes == 40 and stats.qa.problem_count == 0

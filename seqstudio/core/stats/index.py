@@ -245,11 +245,12 @@ def build_index(
     named_any = set(labels) | set(records) | coco_named
 
     stem_masks = "masks" in mask_folders and not any(r.mask for r in records.values())
+    stemmed: list[IndexedImage] = []
     for rel, category in image_files:
         parent = posixpath.dirname(rel)
         if rel in named_any:
             role = "image"
-        elif _under(rel, mask_folders):
+        elif _under(rel, mask_folders) or (stem_masks and posixpath.basename(parent) == "masks"):
             role = "mask"
         elif index.has_manifest and MASK_FOLDER.match(posixpath.basename(parent) or ""):
             role = "mask"  # an export's unnamed masks, e.g. a stray file in masks/
@@ -271,9 +272,13 @@ def build_index(
             record.mask if record else None,
             record.row if record else -1,
         )
-        if image.mask is None and stem_masks and record is not None:
-            image.mask = f"masks/{posixpath.splitext(posixpath.basename(rel))[0]}.png"
         index.images.append(image)
+        if image.mask is None and stem_masks and record is not None:
+            stemmed.append(image)
+    for image in stemmed:  # masks/<stem>.png at the root, or <split>/masks/<stem>.png
+        stem = posixpath.splitext(posixpath.basename(image.rel))[0]
+        nested = posixpath.join(posixpath.dirname(image.rel), "masks", f"{stem}.png")
+        image.mask = nested if nested in index.masks else f"masks/{stem}.png"
     for image in index.images:
         if image.mask is not None:
             index.expected_masks[image.mask] = image
