@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import signal
 import sys
@@ -23,6 +24,7 @@ _OPTION_OF_FIELD = {
     "sequences": "--sequences",
     "workers": "--workers",
     "chunk_size": "--chunk-size",
+    "memory_limit": "--memory-limit",
     "resume": "--resume",
     "random": "--random-length",
     "crop": "--crop",
@@ -97,6 +99,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--workers", type=int, metavar="N", help="worker processes (default: every core)"
     )
     out.add_argument("--chunk-size", type=int, metavar="N", help=argparse.SUPPRESS)
+    out.add_argument(
+        "--memory-limit",
+        metavar="SIZE",
+        help="refuse up front if the export would need more memory, e.g. 4G, 512M or 60%% "
+        "(default: half the machine's memory, or $SEQSTUDIO_MEMORY_LIMIT)",
+    )
     mode = out.add_mutually_exclusive_group()
     mode.add_argument(
         "--resume",
@@ -127,6 +135,11 @@ def run(args: argparse.Namespace) -> int:
     )
     from seqstudio.core.export.resume import ResumeConflict, has_dataset_json
 
+    if args.memory_limit is not None:
+        from seqstudio.core import memory
+
+        memory.parse_size(args.memory_limit, "--memory-limit")
+        os.environ[memory.ENV_VAR] = args.memory_limit  # also seen by worker processes
     if args.verify is not None:
         return _verify(args)
     if not args.output:

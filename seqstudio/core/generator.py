@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from seqstudio.core import rng
+from seqstudio.core import memory, rng
 from seqstudio.core.batch import vectorised_batch
 from seqstudio.core.errors import SpecError
 from seqstudio.core.glyphs import GlyphPool, GlyphSource, open_source
@@ -71,7 +71,15 @@ class SequenceGenerator:
     def __init__(self, spec: GenerationSpec, source: GlyphSource | None = None) -> None:
         self.spec = spec
         self.source = source if source is not None else open_source(spec.source)
-        self.pool: GlyphPool = self.source.pool(spec.pool).at_height(spec.height)
+        base_pool = self.source.pool(spec.pool)
+        memory.check(
+            "height",
+            f"an image of {spec.width}×{spec.height} from the {len(base_pool):,} glyphs of the "
+            f"{spec.pool} pool scaled to height {spec.height}",
+            self.memory_estimate(spec, base_pool, 0, False),
+            "choose a smaller height or width",
+        )
+        self.pool: GlyphPool = base_pool.at_height(spec.height)
         #: ``{label: pool indices}`` of every label that has glyphs.
         self.members: dict[str, np.ndarray] = label_members(self.pool)
         self._check_labels()
@@ -287,6 +295,13 @@ class SequenceGenerator:
             raise SpecError("count", f"{count!r} is not a whole number ≥ 0")
         if isinstance(start, bool) or not isinstance(start, (int, np.integer)) or start < 0:
             raise SpecError("start", f"{start!r} is not a whole number ≥ 0")
+        spec = self.spec
+        memory.check(
+            "count",
+            f"a batch of {count:,} images of {spec.width}×{spec.height}",
+            self.memory_estimate(spec, self.source.pool(spec.pool), int(count), masks),
+            "make it in smaller batches (batch(start, n) for consecutive ranges)",
+        )
         if self.vectorised:
             return vectorised_batch(
                 self.spec, self.pool, self.members, int(start), int(count), masks
@@ -297,13 +312,22 @@ class SequenceGenerator:
     @property
     def vectorised(self) -> bool:
         """Whether :meth:`batch` takes the vectorised path (see :meth:`batch`)."""
-        spec = self.spec
-        return (
-            spec.random is None
-            and spec.fit in ("pad", "strict")
-            and spec.spacing_min >= 0
-            and self._augmenter is None
-        )
+        return _batchable(self.spec) and self._augmenter is None
+
+    @staticmethod
+    def memory_estimate(spec: GenerationSpec, pool: GlyphPool, count: int, masks: bool) -> int:
+        """Peak bytes of a generator of ``spec`` on ``pool`` making ``count`` images at once.
+
+        The pool scaled to ``spec.height``, the column tables of the vectorised batch path
+        (when ``count`` > 0), one image's working memory and ``count`` finished images.
+        """
+        scaled_width = max(1, round(pool.images.shape[2] * spec.height / max(pool.height, 1)))
+        scaled = memory.scaled_pool_bytes(len(pool), spec.height, pool.images.shape[2], pool.height)
+        batchable = _batchable(spec)
+        column_table = 2 * len(pool) * scaled_width * spec.height if count and batchable else 0
+        working = memory.WORKING_PER_PIXEL * spec.height * spec.width
+        stored = count * memory.image_bytes(spec.height, spec.width, masks)
+        return scaled + column_table + working + stored * (1 if batchable else 2)
 
     def with_seed(self, seed: int) -> SequenceGenerator:
         """This generator for ``spec.replace(seed=seed)``, sharing every prepared table.
@@ -396,3 +420,13 @@ def _ink_extent(glyph: np.ndarray) -> tuple[int, int, int, int]:
     if len(cols) == 0:
         return 0, glyph.shape[1] - 1, 0, glyph.shape[0] - 1
     return int(cols[0]), int(cols[-1]), int(rows[0]), int(rows[-1])
+
+
+def _batchable(spec: GenerationSpec) -> bool:
+    """Whether ``spec`` can take the vectorised batch path (fixed digits, no augmentation)."""
+    return (
+        spec.random is None
+        and spec.fit in ("pad", "strict")
+        and spec.spacing_min >= 0
+        and not spec.augment
+    )

@@ -208,6 +208,8 @@ def iter_file_records(out: Path, split: str) -> Iterator[tuple[int | None, objec
         return
     with open(path, encoding="utf-8", errors="replace") as handle:
         for line in handle:
+            if not line.endswith("\n"):
+                return  # torn by a kill: cut off by the next resume, never recorded
             try:
                 record = json.loads(line)
                 yield record["index"], record["path"], record["size"], record["sha256"]

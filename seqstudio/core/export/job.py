@@ -43,6 +43,13 @@ class ExportJob:
         The ``dataset.json`` found when resuming.
     bytes_per_image : float
         Disk space one image takes (with its records), estimated from real samples.
+    workers : int
+        Worker processes to use (``options.workers``, or as many cores as the memory
+        budget allows).
+    max_chunk : int
+        The most images one unit of work may hold within the memory budget.
+    peak_memory : float
+        Estimated peak memory of the whole export, in bytes.
     """
 
     spec: GenerationSpec
@@ -56,6 +63,9 @@ class ExportJob:
     vectorised: dict = field(default_factory=dict)
     previous: dict | None = None
     bytes_per_image: float = 0.0
+    workers: int = 1
+    max_chunk: int = 1 << 30
+    peak_memory: float = 0.0
 
     @property
     def mask_dtype(self) -> np.dtype:

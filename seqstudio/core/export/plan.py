@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from seqstudio.core import memory
 from seqstudio.core.errors import SpecError
 from seqstudio.core.export import writers
 from seqstudio.core.export.coco import check_segmentation_support
@@ -89,6 +90,7 @@ def prepare_export(
     )
     if options.masks and "coco" in options.annotations:
         check_segmentation_support()
+    _fit_memory(job, source)  # before any glyph pool is scaled to the spec's height
     _check_generators(job, source)
     job.settings = _settings(job)
     check_folder(job)
@@ -128,6 +130,43 @@ def _check_generators(job: ExportJob, source) -> None:
         job.max_glyphs = max(len(s) for s in seqs)
         job.max_chars = max(sum(len(label) for label in s) for s in seqs)
     job.bytes_per_image = _bytes_per_image(job, samples)
+
+
+def _fit_memory(job: ExportJob, source) -> None:
+    """Choose workers and the largest chunk so the export's peak memory fits the budget.
+
+    Each worker holds its glyph pools scaled to the spec's height (and their column
+    tables), one image's working memory and one chunk of finished images.
+    """
+    from seqstudio.core.generator import SequenceGenerator
+
+    spec, opts = job.spec, job.options
+    pools = [source.pool(name) for name in {info.pool for info in job.plan.splits if info.count}]
+    scaled = sum(SequenceGenerator.memory_estimate(spec, pool, 0, False) for pool in pools)
+    fixed = memory.PROCESS_BASE + sum(
+        SequenceGenerator.memory_estimate(spec, pool, 1, False) for pool in pools
+    )
+    per_image = 2 * memory.image_bytes(spec.height, spec.width, opts.masks)
+    limit = memory.memory_limit()
+    parent = memory.PROCESS_BASE + scaled  # the checks below scale the pools here too
+    workers = opts.worker_count
+    if opts.workers is None and workers > 1:
+        workers = max(1, min(workers, int((limit - parent) // (fixed + per_image))))
+    if workers == 1:
+        parent = 0  # the work runs in this process
+    peak = parent + workers * (fixed + per_image)
+    if peak > limit:
+        memory.check(
+            "workers" if workers > 1 else "height",
+            f"this export ({workers} worker{'s' * (workers > 1)}, {spec.width}×{spec.height}"
+            f"{' with masks' if opts.masks else ''})",
+            peak,
+            "use fewer --workers" if workers > 1 else "choose a smaller height or width",
+        )
+    job.workers = workers
+    fits = int((limit - parent) // workers - fixed) // per_image
+    job.max_chunk = max(1, min(fits, memory.CHUNK_BYTES // per_image))
+    job.peak_memory = parent + workers * (fixed + min(job.max_chunk, 4096) * per_image)
 
 
 def _in_context(exc: SpecError, job: ExportJob, info, line: SequenceLine) -> SpecError:

@@ -41,11 +41,11 @@ def plan_chunks(job: ExportJob, done: dict[str, int]) -> list[Chunk]:
 
 def _chunk_size(job: ExportJob, split: str, line: int) -> int:
     if job.options.chunk_size:
-        return job.options.chunk_size
+        return min(job.options.chunk_size, job.max_chunk)
     fast = job.vectorised.get((split, line), False)
     if job.options.format == "npz":
-        return 4096 if fast else 256
-    return 512 if fast else 64
+        return min(4096 if fast else 256, job.max_chunk)
+    return min(512 if fast else 64, job.max_chunk)
 
 
 def _chunks(job: ExportJob, done: dict[str, int]) -> Iterator[Chunk]:
@@ -91,48 +91,62 @@ def worker_config(job: ExportJob) -> WorkerConfig:
 class Manifests:
     """The open manifest files of every split; records are appended in index order.
 
-    A chunk's file records (``checksums/<split>.jsonl``) are written and flushed before its manifest
-    records, so every image a manifest names has its size and hash recorded.
+    A chunk's file records (``checksums/<split>.jsonl``) are written before its manifest
+    records, so every image a manifest names has its size and hash recorded. A chunk is
+    appended whole or not at all: if a write fails (disk full), every file is cut back
+    to where it was before the chunk.
     """
 
     def __init__(self, job: ExportJob, done: dict[str, int]) -> None:
         self._job = job
-        self._files: dict[str, tuple] = {}
+        self._fds: dict[str, list[int]] = {}
         self.recorded = dict(done)
 
     def __enter__(self) -> Manifests:
         out = self._job.out_dir
         with_csv = self._job.options.format != "npz"
-        for info in self._job.plan.splits:
-            if info.count:
-                meta = open(out / info.name / writers.METADATA, "a", encoding="utf-8", newline="")
-                csv = files = None
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+        try:
+            for info in self._job.plan.splits:
+                if not info.count:
+                    continue
+                paths = [file_list(out, info.name)] if with_csv else []
+                paths.append(out / info.name / writers.METADATA)
                 if with_csv:
-                    csv = open(
-                        out / info.name / writers.LABELS_CSV, "a", encoding="utf-8", newline=""
-                    )
-                    files = open(file_list(out, info.name), "a", encoding="utf-8", newline="")
-                self._files[info.name] = (meta, csv, files)
+                    paths.append(out / info.name / writers.LABELS_CSV)
+                fds = self._fds.setdefault(info.name, [])
+                for path in paths:
+                    fds.append(os.open(path, flags, 0o644))
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
     def append(self, chunk: Chunk, result: ChunkResult) -> None:
         """Append a chunk's records (the images they name are complete)."""
-        meta, csv, files = self._files[chunk.split]
-        if files is not None:
-            files.write(result.files)
-            files.flush()
-        meta.write(result.records)
-        meta.flush()
-        if csv is not None:
-            csv.write(result.labels_csv)
-            csv.flush()
+        fds = self._fds[chunk.split]
+        texts = [result.files] if len(fds) == 3 else []
+        texts.append(result.records)
+        if len(fds) == 3:
+            texts.append(result.labels_csv)
+        sizes = [os.lseek(fd, 0, os.SEEK_END) for fd in fds]
+        try:
+            for fd, text in zip(fds, texts):
+                view = memoryview(text.encode("utf-8"))
+                while view:
+                    view = view[os.write(fd, view) :]
+        except OSError:
+            for fd, size in zip(fds, sizes):
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, size)
+            raise
         self.recorded[chunk.split] += result.done
 
     def __exit__(self, *exc) -> None:
-        for handles in self._files.values():
-            for handle in handles:
-                if handle is not None:
-                    handle.close()
+        for fds in self._fds.values():
+            for fd in fds:
+                os.close(fd)
+        self._fds.clear()
 
 
 class RepairSink:
@@ -186,7 +200,7 @@ def run_chunks(
 ) -> None:
     """Run ``chunks`` (in worker processes or inline), appending records in order."""
     config = worker_config(job)
-    workers = min(job.options.worker_count, max(len(chunks), 1))
+    workers = min(job.workers, max(len(chunks), 1))
     stop = [False]
 
     def should_stop() -> bool:
@@ -216,11 +230,11 @@ def _run_inline(
             return
         try:
             result = state.run(chunk, should_stop)
+            manifests.append(chunk, result)
         except OSError as exc:
             outcome.error = exc
             _remove_orphans(job, chunks[k:], {})
             return
-        manifests.append(chunk, result)
         tracker.advance(result.done)
         if result.done < chunk.count:
             _remove_orphans(job, chunks[k:], {chunk.seq: result.done})
@@ -266,7 +280,11 @@ def _run_pool(job, config, chunks, manifests, tracker, should_stop, outcome, wor
                 while outcome.error is None and cut is None and next_write in results:
                     result = results.pop(next_write)
                     chunk = chunks[next_write]
-                    manifests.append(chunk, result)
+                    try:
+                        manifests.append(chunk, result)
+                    except OSError as exc:  # disk full: the chunk's files become orphans
+                        outcome.error = exc
+                        break
                     tracker.advance(result.done)
                     next_write += 1
                     if result.done < chunk.count:
