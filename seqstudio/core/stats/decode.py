@@ -81,9 +81,9 @@ def cv2_module() -> Any:
     """OpenCV, imported once through :mod:`seqstudio.core.cv` (which restores ``os.environ``)."""
     global _cv2
     if _cv2 is None:
-        from seqstudio.core.cv import cv2
+        from seqstudio.core.cv import cv2, silence_opencv_log
 
-        cv2.setLogLevel(0)  # corrupt files are reported by the scan, not as warnings
+        silence_opencv_log(cv2)  # corrupt files are reported by the scan, not as warnings
         _cv2 = cv2
     return _cv2
 
