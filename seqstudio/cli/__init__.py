@@ -13,8 +13,6 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from seqstudio._version import __version__
-
 #: Subcommand modules, in the order ``--help`` lists them.
 SUBCOMMAND_MODULES = (
     "seqstudio.cli.generate_cmd",
@@ -22,6 +20,7 @@ SUBCOMMAND_MODULES = (
     "seqstudio.cli.stats_cmd",
     "seqstudio.cli.data_cmd",
     "seqstudio.cli.desktop_cmd",
+    "seqstudio.cli.doctor_cmd",
 )
 
 EXIT_USAGE = 2
@@ -35,6 +34,21 @@ class CliArgumentParser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: one line with the versions a bug report needs (metadata only: fast)."""
+
+    def __init__(
+        self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None
+    ):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from seqstudio.core.environment import version_summary
+
+        print(version_summary())
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the top-level parser with every available subcommand registered."""
     parser = CliArgumentParser(
@@ -42,18 +56,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="Images of handwritten digit sequences with exact labels. "
         "Run without a subcommand to open the desktop application.",
     )
-    parser.add_argument("--version", action="version", version=f"seqstudio {__version__}")
+    parser.add_argument(
+        "--version",
+        action=_VersionAction,
+        help="print the seqstudio, Python, numpy, OpenCV, Qt and imgaug versions and exit "
+        "(`seqstudio doctor` checks each part too)",
+    )
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=CliArgumentParser
     )
     for module_name in SUBCOMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue  # subcommand not built yet
-        module.register(subparsers)
+        importlib.import_module(module_name).register(subparsers)
     return parser
 
 
@@ -97,13 +110,6 @@ def _start_gui() -> int:
             "no display to open the app on (DISPLAY and WAYLAND_DISPLAY are unset); "
             "run it in a desktop session, or use the commands: seqstudio --help"
         )
-    try:
-        from seqstudio.gui.app import run_app
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("seqstudio.gui"):
-            return fail(
-                "the desktop application is not available in this build; "
-                "see `seqstudio --help` for the commands"
-            )
-        raise
+    from seqstudio.gui.app import run_app
+
     return run_app()

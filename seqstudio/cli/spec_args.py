@@ -201,12 +201,8 @@ def _load_spec_file(path: str) -> GenerationSpec:
 
 
 def _load_augment(name_or_path: str) -> tuple:
-    try:
-        from seqstudio.core.augment.presets import load_preset
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("seqstudio.core.augment"):
-            raise SpecError("--augment", "augmentation is not available in this build") from None
-        raise
+    from seqstudio.core.augment.presets import load_preset
+
     try:
         return load_preset(name_or_path)
     except SpecError as exc:

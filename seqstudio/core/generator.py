@@ -83,7 +83,7 @@ class SequenceGenerator:
         #: ``{label: pool indices}`` of every label that has glyphs.
         self.members: dict[str, np.ndarray] = label_members(self.pool)
         self._check_labels()
-        from seqstudio.core.augment_hooks import build_augmenter
+        from seqstudio.core.augment import build_augmenter
 
         self._augmenter = build_augmenter(spec)
         widths = glyph_widths(self.pool, self.members, spec.crop, self._augmenter)

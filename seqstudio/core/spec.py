@@ -343,13 +343,7 @@ def _random_from_dict(data: Mapping[str, Any]) -> RandomSequences:
 
 
 def _validate_augment(value: Any) -> tuple:
-    """Validate the augmentation list; filled in by :mod:`seqstudio.core.augment`."""
-    try:
-        from seqstudio.core.augment.spec import parse_pipeline
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("seqstudio.core.augment"):
-            if value not in ((), []):
-                raise SpecError("augment", "augmentation is not available in this build") from None
-            return ()
-        raise
+    """Validate the augmentation list with :func:`seqstudio.core.augment.spec.parse_pipeline`."""
+    from seqstudio.core.augment.spec import parse_pipeline
+
     return parse_pipeline(value)

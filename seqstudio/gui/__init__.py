@@ -2,7 +2,3 @@
 
 Start it with :func:`seqstudio.gui.app.run_app`, or ``seqstudio`` with no arguments.
 """
-
-from seqstudio.gui._pyside_compat import apply_refcount_workaround
-
-apply_refcount_workaround()

@@ -34,8 +34,9 @@ from seqstudio.core.progress import Progress
 from seqstudio.core.spec import GenerationSpec
 from seqstudio.gui.py_thread import CancellableJob, CurrentJob
 
-#: Files per second a folder-of-images export can write here (filesystem bound; see
-#: ENVIRONMENT.md), used to cap the time estimate.
+#: Files per second a folder-of-images export can write (bound by the filesystem: small
+#: files were measured at ~3,700-9,200 files/s, cv2.imwrite PNGs at ~2,200-3,500/s on a
+#: 2-core Debian 12 machine), used to cap the time estimate.
 FILE_WRITE_RATE = 3000.0
 
 

@@ -14,13 +14,21 @@
 Importing this package does not import imgaug; the first op that needs it does.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from seqstudio.core.augment.presets import list_presets, load_preset
 from seqstudio.core.augment.schema import OPS, OpSchema, ParamSchema, ops_for_stage
 from seqstudio.core.augment.spec import AugmentOp, parse_pipeline
 
+if TYPE_CHECKING:
+    from seqstudio.core.augment.engine import Augmenter
+
 __all__ = [
     "OPS",
     "AugmentOp",
+    "build_augmenter",
     "OpSchema",
     "ParamSchema",
     "list_presets",
@@ -28,3 +36,23 @@ __all__ = [
     "ops_for_stage",
     "parse_pipeline",
 ]
+
+
+def build_augmenter(spec: Any) -> Augmenter | None:
+    """The :class:`~seqstudio.core.augment.engine.Augmenter` for a spec, or ``None``.
+
+    Parameters
+    ----------
+    spec : GenerationSpec
+        The spec whose ``augment`` list to apply.
+
+    Returns
+    -------
+    Augmenter or None
+        ``None`` when no op is enabled (the engine and OpenCV are then not imported).
+    """
+    if not any(op.enabled for op in spec.augment):
+        return None
+    from seqstudio.core.augment.engine import Augmenter
+
+    return Augmenter(spec)

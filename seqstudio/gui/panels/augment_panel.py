@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from seqstudio.core.augment.schema import STAGES, ops_for_stage
 from seqstudio.gui.comparisons import ops_as_dicts
 from seqstudio.gui.model import GeneratorModel
 from seqstudio.gui.panels.augment_widgets import OpEditor
@@ -45,14 +46,6 @@ _AUGMENT_INDEX = re.compile(r"^augment\[(\d+)\]")
 
 FileChooser = Callable[[str, str], str]
 
-
-def augment_available() -> bool:
-    """Whether the augmentation engine's schema is present in this build."""
-    try:
-        import seqstudio.core.augment.schema  # noqa: F401
-    except ModuleNotFoundError:
-        return False
-    return True
 
 
 def preset_names() -> list[str]:
@@ -146,27 +139,22 @@ class AugmentPanel(SpecPanel):
         content = QWidget()
         body = QVBoxLayout(content)
         body.setContentsMargins(0, 0, 0, 0)
-        if augment_available():
-            from seqstudio.core.augment.schema import STAGES, ops_for_stage
-
-            for stage in STAGES:
-                group = QGroupBox(STAGE_TITLES.get(stage, stage))
-                group.setObjectName(f"stage_{stage}")
-                group_layout = QVBoxLayout(group)
-                group_layout.setSpacing(3)
-                for schema in ops_for_stage(stage):
-                    editor = OpEditor(schema)
-                    editor.edited.connect(lambda name=schema.op: self._on_op_edited(name))
-                    editor.compareRequested.connect(
-                        lambda kind, name=schema.op: self.compareRequested.emit(
-                            kind, self.editors[name].to_dict()
-                        )
+        for stage in STAGES:
+            group = QGroupBox(STAGE_TITLES.get(stage, stage))
+            group.setObjectName(f"stage_{stage}")
+            group_layout = QVBoxLayout(group)
+            group_layout.setSpacing(3)
+            for schema in ops_for_stage(stage):
+                editor = OpEditor(schema)
+                editor.edited.connect(lambda name=schema.op: self._on_op_edited(name))
+                editor.compareRequested.connect(
+                    lambda kind, name=schema.op: self.compareRequested.emit(
+                        kind, self.editors[name].to_dict()
                     )
-                    self.editors[schema.op] = editor
-                    group_layout.addWidget(editor)
-                body.addWidget(group)
-        else:
-            body.addWidget(QLabel("Augmentation is not available in this build."))
+                )
+                self.editors[schema.op] = editor
+                group_layout.addWidget(editor)
+            body.addWidget(group)
         body.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
