@@ -126,7 +126,7 @@ def test_install_desktop_for_the_user_then_uninstall(capsys):
     # The launcher's command really starts this seqstudio.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"PYTHONPATH": str(ROOT)}
     version = subprocess.run([*command, "--version"], capture_output=True, text=True, env=env)
-    assert version.stdout.strip() == f"seqstudio {__version__}"
+    assert version.stdout.startswith(f"seqstudio {__version__} (Python ")
 
     assert main(["install-desktop"]) == 0  # again: replaces in place, no temporary files left
     assert len([p for p in data_home.rglob("*") if p.is_file()]) == 2 + len(ICON_SIZES)

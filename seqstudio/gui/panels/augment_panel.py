@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from seqstudio.core.augment.presets import list_presets
 from seqstudio.core.augment.schema import STAGES, ops_for_stage
 from seqstudio.gui.comparisons import ops_as_dicts
 from seqstudio.gui.model import GeneratorModel
@@ -47,13 +48,8 @@ _AUGMENT_INDEX = re.compile(r"^augment\[(\d+)\]")
 FileChooser = Callable[[str, str], str]
 
 
-
 def preset_names() -> list[str]:
-    """Names of the bundled augmentation presets (empty if the presets module is absent)."""
-    try:
-        from seqstudio.core.augment.presets import list_presets
-    except ModuleNotFoundError:
-        return []
+    """Names of the bundled augmentation presets."""
     return [str(name) for name in list_presets()]
 
 
@@ -207,8 +203,6 @@ class AugmentPanel(SpecPanel):
         action = self.preset_menu.addAction("From file…")
         action.triggered.connect(self._on_preset_from_file)
         self.preset_actions["from file"] = action
-        has_presets = bool(preset_names())
-        action.setEnabled(has_presets)
 
     def apply_preset(self, name_or_path: str) -> None:
         """Replace the pipeline with a preset (``"none"`` clears it); loads on the task thread."""
