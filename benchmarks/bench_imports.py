@@ -43,7 +43,7 @@ CASES = {
     "baseline: empty interpreter": "pass",
     "baseline: import numpy": "import numpy",
     "baseline: import imgaug": (
-        "from seqstudio.core.augment.imgaug_backend import imgaug_functions; imgaug_functions()"
+        "from seqstudio.core.augment.imgaug_backend import describe_backend; describe_backend()"
     ),
     "import seqstudio.core.api": "import seqstudio.core.api",
     "import seqstudio.core.generator": "import seqstudio.core.generator",

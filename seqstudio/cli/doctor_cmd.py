@@ -61,14 +61,10 @@ def _opencv() -> str:
 
 
 def _imgaug() -> str:
-    import numpy
+    from seqstudio.core.augment.imgaug_backend import describe_backend
 
-    from seqstudio.core.augment.imgaug_backend import imgaug_functions
-
-    imgaug_functions()
-    import imgaug
-
-    return f"{imgaug.__version__} (imports with numpy {numpy.__version__})"
+    versions = describe_backend()  # imports imgaug the way an augmentation op does
+    return f"{versions['imgaug']} (imports with numpy {versions['numpy']})"
 
 
 def _qt() -> str:

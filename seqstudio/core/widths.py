@@ -154,7 +154,7 @@ def feasible_width_range(spec: GenerationSpec, source: GlyphSource | None = None
             raise SpecError(f"{field}[{k}]", f"{label!r} has no glyphs in the {spec.pool} pool")
     augmenter = None
     if spec.fit in ("strict", "exact"):
-        from seqstudio.core.augment_hooks import build_augmenter
+        from seqstudio.core.augment import build_augmenter
 
         augmenter = build_augmenter(spec)
     used = {label: members[label] for label in (wanted or members)}
