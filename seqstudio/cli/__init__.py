@@ -31,7 +31,18 @@ class CliArgumentParser(argparse.ArgumentParser):
     """An ``ArgumentParser`` whose errors are one line on stderr and exit code 2."""
 
     def error(self, message: str) -> None:  # noqa: D102 - argparse API
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {_shorten(message)}\n")
+
+
+def _shorten(message: str, limit: int = 80) -> str:
+    """Cut over-long quoted values (a 5,000-digit ``--seed``) out of a one-line message."""
+    import re
+
+    def cut(match: re.Match) -> str:
+        value = match.group(1)
+        return f"'{value[:20]}…' ({len(value):,} characters)"
+
+    return re.sub("'([^']{" + str(limit) + ",})'", cut, message)
 
 
 class _VersionAction(argparse.Action):
@@ -87,12 +98,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except SeqstudioError as exc:
-        return fail(str(exc))
+        return fail(_with_option(exc))
     except KeyboardInterrupt:
         return fail("interrupted", EXIT_INTERRUPTED)
     except OSError as exc:
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
         return fail(f"{exc.strerror or exc}{where}", 1)
+
+
+def _with_option(exc: Exception) -> str:
+    """The error's text, naming the command-line option rather than the spec field."""
+    from seqstudio.core.errors import SpecError
+
+    if isinstance(exc, SpecError) and not exc.field.startswith("-"):
+        from seqstudio.cli.spec_args import option_for_field
+
+        return f"{option_for_field(exc.field)}: {exc.message}"
+    return str(exc)
 
 
 def _missing_display() -> bool:

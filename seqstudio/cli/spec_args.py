@@ -231,6 +231,11 @@ _FIELD_TO_OPTION = {
 }
 
 
+def option_for_field(field: str) -> str:
+    """The command-line option that sets spec ``field`` (the field itself if none does)."""
+    return _option_name(field)
+
+
 def _option_name(field: str) -> str:
     head = field.split("[")[0]
     return _FIELD_TO_OPTION.get(field) or (_FIELD_TO_OPTION.get(head, field) + field[len(head) :])

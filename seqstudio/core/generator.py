@@ -15,7 +15,7 @@ import numpy as np
 
 from seqstudio.core import memory, rng
 from seqstudio.core.batch import vectorised_batch
-from seqstudio.core.errors import SpecError
+from seqstudio.core.errors import SpecError, brief
 from seqstudio.core.glyphs import GlyphPool, GlyphSource, open_source
 from seqstudio.core.layout import (
     WidthRange,
@@ -26,7 +26,7 @@ from seqstudio.core.layout import (
     gap_count,
 )
 from seqstudio.core.sample import Sample, SampleBatch
-from seqstudio.core.spec import GenerationSpec
+from seqstudio.core.spec import MAX_INDEX, GenerationSpec
 from seqstudio.core.widths import check_spacing, check_spec_width, glyph_widths, label_members
 
 __all__ = ["SampleBatch", "SequenceGenerator"]
@@ -92,7 +92,8 @@ class SequenceGenerator:
         self.width_range: WidthRange = check_spec_width(spec, widths)
         self._labels_list = self._random_labels()
         if self._labels_list is not None and spec.random.weights is not None:
-            cumulative = np.cumsum(spec.random.weights)
+            weights = np.asarray(spec.random.weights, np.float64)
+            cumulative = np.cumsum(weights / weights.max())  # no overflow for [1e308, 1e308]
             self._cumulative_weights = (cumulative / cumulative[-1]).tolist()
         else:
             self._cumulative_weights = None
@@ -139,7 +140,11 @@ class SequenceGenerator:
         Sample
         """
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or index < 0:
-            raise SpecError("index", f"{index!r} is not a whole number ≥ 0")
+            raise SpecError("index", f"{brief(index)} is not a whole number ≥ 0")
+        if index > MAX_INDEX:
+            raise SpecError(
+                "index", f"{brief(int(index))} is outside the allowed range 0 to {MAX_INDEX}"
+            )
         key = rng.image_key(self.spec.seed, int(index))
         rand = rng.ImageRandom(key)
         placed = self._place(rand)
@@ -295,6 +300,11 @@ class SequenceGenerator:
             raise SpecError("count", f"{count!r} is not a whole number ≥ 0")
         if isinstance(start, bool) or not isinstance(start, (int, np.integer)) or start < 0:
             raise SpecError("start", f"{start!r} is not a whole number ≥ 0")
+        if start + count - 1 > MAX_INDEX:
+            raise SpecError(
+                "start",
+                f"{brief(int(start))} + {count:,} images goes past the last index {MAX_INDEX}",
+            )
         spec = self.spec
         memory.check(
             "count",

@@ -425,6 +425,25 @@ def _folder_pool(
     return GlyphPool(name, images, widths, np.array(label_ids, np.int32), classes)
 
 
+#: Glyph images larger than this (pixels) are refused before they are decoded.
+MAX_GLYPH_PIXELS = 16_000_000
+#: Widest glyph image, as a multiple of its height (digits are about 1:1).
+MAX_GLYPH_ASPECT = 16
+
+
+def _check_glyph_size(path: Path, size: tuple[int, int]) -> None:
+    width, height = size
+    if width * height > MAX_GLYPH_PIXELS:
+        raise DataError(
+            f"{path}: {width}×{height} pixels is more than the limit {MAX_GLYPH_PIXELS:,} for a glyph image"
+        )
+    if width > MAX_GLYPH_ASPECT * max(height, 1):
+        raise DataError(
+            f"{path}: {width}×{height} pixels is more than {MAX_GLYPH_ASPECT} times as wide as "
+            "high; glyph images hold one glyph each"
+        )
+
+
 def _load_glyph_image(path: Path, height: int) -> np.ndarray:
     from PIL import Image, UnidentifiedImageError
 
@@ -432,6 +451,7 @@ def _load_glyph_image(path: Path, height: int) -> np.ndarray:
 
     try:
         with Image.open(path) as image:
+            _check_glyph_size(path, image.size)  # from the header, before decoding
             gray = np.asarray(image.convert("L"), dtype=np.uint8)
     except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
         raise DataError(f"{path}: cannot read image ({exc})") from None

@@ -8,6 +8,9 @@ dimensions, then one 32-bit size per dimension — followed by the data. MNIST u
 from __future__ import annotations
 
 import gzip
+import math
+import os
+import stat
 import struct
 import zlib
 from pathlib import Path
@@ -17,6 +20,12 @@ import numpy as np
 from seqstudio.core.errors import DataError
 
 _UBYTE = 0x08
+#: Most dimensions an IDX file may declare.
+MAX_IDX_DIMS = 4
+#: Largest IDX data read (EMNIST's biggest file is ~0.55 GB inflated).
+MAX_IDX_BYTES = 1 << 30
+#: Most a gzip-compressed IDX file may inflate (MNIST: ~5×); beyond it, a gzip bomb.
+MAX_GZIP_RATIO = 256
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -44,10 +53,19 @@ def read_idx(path: str | Path, expected_ndim: int | None = None) -> np.ndarray:
     path = Path(path)
     try:
         with path.open("rb") as probe:
+            if not stat.S_ISREG(os.fstat(probe.fileno()).st_mode):
+                raise DataError(f"{path}: is not a regular file")
             compressed = probe.read(2) == _GZIP_MAGIC
+            size = os.fstat(probe.fileno()).st_size
+            isize = None
+            if compressed and size >= 18:
+                probe.seek(-4, os.SEEK_END)
+                isize = struct.unpack("<I", probe.read(4))[0]  # inflated size mod 2**32
         opener = gzip.open if compressed else open
         with opener(path, "rb") as stream:
-            return _read_stream(stream, path, expected_ndim)
+            return _read_stream(
+                stream, path, expected_ndim, None if compressed else size, isize, size
+            )
     except FileNotFoundError:
         raise DataError(f"{path}: file not found") from None
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
@@ -58,8 +76,22 @@ def read_idx(path: str | Path, expected_ndim: int | None = None) -> np.ndarray:
         raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
-def _read_stream(stream, path: Path, expected_ndim: int | None) -> np.ndarray:
-    """Parse the header, then read the data straight into its final array (one copy)."""
+def _read_stream(
+    stream,
+    path: Path,
+    expected_ndim: int | None,
+    raw_size: int | None,
+    isize: int | None,
+    file_size: int,
+) -> np.ndarray:
+    """Parse and check the header, then read the data straight into its final array.
+
+    The header is checked before anything is allocated: no dimension may be 0, the
+    declared size must fit :data:`MAX_IDX_BYTES` and the memory budget, and it must
+    agree with the file's size (raw) or the gzip trailer's inflated size, so a small
+    gzip declaring gigabytes is refused without inflating it. At most the declared
+    size (plus one byte) is ever inflated.
+    """
     head = stream.read(4)
     if len(head) < 4:
         raise DataError(f"{path}: {len(head)} bytes is too short for an IDX header")
@@ -72,11 +104,45 @@ def _read_stream(stream, path: Path, expected_ndim: int | None) -> np.ndarray:
         )
     if expected_ndim is not None and ndim != expected_ndim:
         raise DataError(f"{path}: has {ndim} dimensions, expected {expected_ndim}")
+    if not 1 <= ndim <= MAX_IDX_DIMS:
+        raise DataError(f"{path}: has {ndim} dimensions (allowed: 1 to {MAX_IDX_DIMS})")
     dims = stream.read(4 * ndim)
     if len(dims) < 4 * ndim:
         raise DataError(f"{path}: truncated header ({4 + len(dims)} of {4 + 4 * ndim} bytes)")
     shape = struct.unpack(f">{ndim}I", dims)
-    expected = int(np.prod(shape, dtype=np.int64)) if ndim else 0
+    if 0 in shape:
+        raise DataError(f"{path}: header declares shape {tuple(shape)}, with a dimension of 0")
+    expected = math.prod(shape)  # Python ints: no overflow
+    header = 4 + 4 * ndim
+    if expected > MAX_IDX_BYTES:
+        raise DataError(
+            f"{path}: header declares shape {tuple(shape)} = {expected:,} bytes, more than the "
+            f"limit {MAX_IDX_BYTES:,}"
+        )
+    if raw_size is None and expected > (1 << 26) and expected > MAX_GZIP_RATIO * file_size:
+        raise DataError(
+            f"{path}: header declares {expected:,} bytes from {file_size:,} compressed bytes, "
+            f"more than {MAX_GZIP_RATIO}× (not glyph images; a gzip bomb?)"
+        )
+    actual = raw_size if raw_size is not None else isize
+    if actual is not None and actual != (header + expected) % (
+        1 << 32 if raw_size is None else 1 << 64
+    ):
+        held = max(actual - header, 0)
+        where = "file holds" if raw_size is not None else "gzip data inflates to (mod 4 GiB)"
+        problem = "truncated" if held < expected else "has trailing data"
+        raise DataError(
+            f"{path}: {problem}: header declares shape {tuple(shape)} = {expected:,} bytes, "
+            f"{where} {held:,}"
+        )
+    from seqstudio.core import memory
+
+    limit = memory.memory_limit()
+    if expected > limit:
+        raise DataError(
+            f"{path}: header declares {expected:,} bytes, more than the memory limit {limit:,} "
+            f"(set {memory.ENV_VAR} to change it)"
+        )
     data = np.empty(expected, np.uint8)
     got = stream.readinto(memoryview(data)) if expected else 0
     while 0 < got < expected:
@@ -86,7 +152,8 @@ def _read_stream(stream, path: Path, expected_ndim: int | None) -> np.ndarray:
         got += more
     if got < expected:
         raise DataError(
-            f"{path}: truncated: header declares shape {tuple(shape)} = {expected} bytes, file holds {got}"
+            f"{path}: truncated: header declares shape {tuple(shape)} = {expected:,} bytes, "
+            f"file holds {got:,}"
         )
     if stream.read(1):
         raise DataError(

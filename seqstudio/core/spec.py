@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from seqstudio.core.errors import SpecError
-from seqstudio.core.fileio import read_user_text
+from seqstudio.core.errors import SpecError, brief
+from seqstudio.core.fileio import JsonLimitError, parse_json, read_user_text
 
 SCHEMA_NAME = "seqstudio.generation-spec"
 SCHEMA_VERSION = 1
@@ -36,6 +36,8 @@ MAX_WIDTH = 16384
 MAX_HEIGHT = 1024
 MAX_SEQUENCE_LENGTH = 256
 MAX_SEED = 2**63 - 1
+#: Largest image index (the counter-based generator works on 64-bit keys).
+MAX_INDEX = 2**63 - 1
 #: Static floor of negative spacing; the real limit (half the narrowest glyph) is checked
 #: against the glyphs when a generator is built.
 MAX_SPACING_OVERLAP = MAX_HEIGHT // 2
@@ -66,7 +68,7 @@ class RandomSequences:
         if self.min_length > self.max_length:
             raise SpecError(
                 "random.max_length",
-                f"{self.max_length} is below random.min_length {self.min_length} (need min ≤ max)",
+                f"{self.max_length} is below the minimum length {self.min_length} (need min ≤ max)",
             )
         if self.labels is not None:
             labels = _as_labels("random.labels", self.labels)
@@ -78,7 +80,7 @@ class RandomSequences:
                     "weights need an explicit random.labels list of the same length",
                 )
             if isinstance(self.weights, (str, bytes)) or not isinstance(self.weights, Sequence):
-                raise SpecError("random.weights", f"{self.weights!r} is not a list of numbers")
+                raise SpecError("random.weights", f"{brief(self.weights)} is not a list of numbers")
             weights = tuple(self.weights)
             if len(weights) != len(self.labels):
                 raise SpecError(
@@ -91,8 +93,11 @@ class RandomSequences:
                     or not isinstance(w, (int, float))
                     or not w >= 0
                     or w == float("inf")
+                    or w > 1e308  # an int too large for a float
                 ):
-                    raise SpecError(f"random.weights[{k}]", f"{w!r} is not a finite number ≥ 0")
+                    raise SpecError(
+                        f"random.weights[{k}]", f"{brief(w)} is not a finite number ≥ 0 (≤ 1e308)"
+                    )
             if sum(weights) <= 0:
                 raise SpecError("random.weights", "all weights are 0 (at least one must be > 0)")
             object.__setattr__(self, "weights", tuple(float(w) for w in weights))
@@ -249,11 +254,12 @@ class GenerationSpec:
         schema = data.pop("schema", SCHEMA_NAME)
         version = data.pop("version", SCHEMA_VERSION)
         if schema != SCHEMA_NAME:
-            raise SpecError("schema", f"{schema!r} is not {SCHEMA_NAME!r}")
-        if version != SCHEMA_VERSION:
+            raise SpecError("schema", f"{brief(schema)} is not {SCHEMA_NAME!r}")
+        if type(version) is not int or version != SCHEMA_VERSION:  # ``true`` is not 1
             raise SpecError(
                 "version",
-                f"{version!r} is not supported (this seqstudio reads version {SCHEMA_VERSION})",
+                f"{brief(version)} is not supported (this seqstudio reads version "
+                f"{SCHEMA_VERSION})",
             )
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
@@ -265,11 +271,13 @@ class GenerationSpec:
     def from_json(cls, text: str) -> GenerationSpec:
         """Parse and validate JSON text."""
         try:
-            data = json.loads(text)
+            data = parse_json(text)
         except json.JSONDecodeError as exc:
             raise SpecError(
                 "spec", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
             ) from None
+        except JsonLimitError as exc:
+            raise SpecError("spec", f"the JSON {exc}") from None
         return cls.from_dict(data)
 
     @classmethod
@@ -290,22 +298,27 @@ class GenerationSpec:
 # --------------------------------------------------------------------- validators
 def _check_int(name: str, value: Any, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise SpecError(name, f"{value!r} is not a whole number (allowed: {low} to {high})")
+        raise SpecError(name, f"{brief(value)} is not a whole number (allowed: {low} to {high})")
     if not low <= value <= high:
-        raise SpecError(name, f"{value} is outside the allowed range {low} to {high}")
+        raise SpecError(name, f"{brief(value)} is outside the allowed range {low} to {high}")
 
 
 def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise SpecError(name, f"{value!r} is not one of: {', '.join(choices)}")
+    if not isinstance(value, str) or value not in choices:
+        raise SpecError(name, f"{brief(value)} is not one of: {', '.join(choices)}")
 
 
 def _check_bool(name: str, value: Any) -> None:
     if not isinstance(value, bool):
-        raise SpecError(name, f"{value!r} is not true or false")
+        raise SpecError(name, f"{brief(value)} is not true or false")
 
 
 def _as_labels(name: str, value: Any, allow_empty: bool = False) -> tuple[str, ...]:
+    if isinstance(value, (str, Sequence)) and len(value) > MAX_SEQUENCE_LENGTH:
+        # Refused before looking at the items: a 200M-character string costs nothing.
+        raise SpecError(
+            name, f"{len(value):,} labels is more than the maximum {MAX_SEQUENCE_LENGTH}"
+        )
     if (
         isinstance(value, str)
         or isinstance(value, Sequence)
@@ -317,7 +330,9 @@ def _as_labels(name: str, value: Any, allow_empty: bool = False) -> tuple[str, .
     ):
         labels = tuple(str(v) for v in value)
     else:
-        raise SpecError(name, f"{value!r} is not a string of labels or a list of label strings")
+        raise SpecError(
+            name, f"{brief(value)} is not a string of labels or a list of label strings"
+        )
     if not labels and not allow_empty:
         raise SpecError(
             name, "is empty (give at least one label, e.g. '14543', or ask for random sequences)"

@@ -12,7 +12,7 @@ from typing import Any
 
 from seqstudio.core.augment.spec import AugmentOp, parse_pipeline
 from seqstudio.core.errors import SpecError
-from seqstudio.core.fileio import read_user_text
+from seqstudio.core.fileio import JsonLimitError, parse_json, read_user_text
 from seqstudio.core.resources import resource_path
 
 PRESET_NAMES = ("none", "light", "scan-like", "heavy")
@@ -58,7 +58,9 @@ def load_preset(name_or_path: str | Path) -> tuple[AugmentOp, ...]:
             )
         text = read_user_text(path, "augment")
     try:
-        data = json.loads(text)
+        data = parse_json(text)
+    except JsonLimitError as exc:
+        raise SpecError("augment", f"{label} {exc}") from None
     except json.JSONDecodeError as exc:
         raise SpecError(
             "augment",

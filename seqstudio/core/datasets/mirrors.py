@@ -9,7 +9,6 @@ in the user's ``data.json`` config (see :mod:`seqstudio.core.datasets.store`).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -18,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from seqstudio.core.errors import DataError
+from seqstudio.core.fileio import MAX_TEXT_BYTES, parse_json, read_bounded
 
 #: Environment variable holding a mirror list that replaces the defaults.
 MIRRORS_ENV = "SEQSTUDIO_MNIST_MIRRORS"
@@ -102,7 +102,7 @@ class Manifest:
         """Read a manifest from a JSON file (see :meth:`from_dict`)."""
         path = Path(path)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = parse_json(read_bounded(path, MAX_TEXT_BYTES))
         except FileNotFoundError:
             raise DataError(f"{path}: manifest file not found") from None
         except (OSError, ValueError) as exc:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from seqstudio.core.errors import DataError
+from seqstudio.core.fileio import MAX_TEXT_BYTES, parse_json, read_bounded
 
 APP_NAME = "seqstudio"
 CONFIG_NAME = "data.json"
@@ -56,7 +57,7 @@ def read_config() -> dict:
     """
     path = config_path()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = parse_json(read_bounded(path, MAX_TEXT_BYTES))
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:

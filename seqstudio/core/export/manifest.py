@@ -20,6 +20,7 @@ from typing import Any
 from seqstudio._version import __version__
 from seqstudio.core.export.errors import ExportError
 from seqstudio.core.export.writers import LABELS_CSV, LABELS_HEADER, METADATA, write_atomic
+from seqstudio.core.fileio import MAX_TEXT_BYTES, parse_json, read_bounded
 
 DATASET_JSON = "dataset.json"
 SCHEMA = "seqstudio.dataset"
@@ -81,12 +82,14 @@ def read_dataset_json(out_dir: Path) -> dict[str, Any]:
     """
     path = out_dir / DATASET_JSON
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = parse_json(read_bounded(path, MAX_TEXT_BYTES))
     except FileNotFoundError:
         raise ExportError(
             f"{out_dir} has no {DATASET_JSON}; it is not a seqstudio export"
         ) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except OSError as exc:
+        raise ExportError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:  # not UTF-8 or JSON, nested too deep, not a regular file
         raise ExportError(f"cannot read {path}: {exc}") from None
     if (
         not isinstance(doc, dict)
