@@ -52,7 +52,9 @@ def manifest_for(files: dict[str, bytes]) -> Manifest:
 class Mirror:
     """How one mirror answers.
 
-    kind: "ok" | "html" | "status" | "drop" | "stall" | "pause"; ``ranges`` says whether
+    kind: "ok" | "html" | "status" | "drop" | "stall" | "pause" | "trickle" (one byte
+    every 50 ms) | "slow-headers" (the status line one byte at a time) | "endless" (gzip
+    magic then zeros forever, no Content-Length); ``ranges`` says whether
     Range is honoured; ``drop_after`` bytes are sent by a "drop" mirror on its first
     ``drops`` requests (then it behaves as "ok"); a "pause" mirror sends ``drop_after``
     bytes, then waits for ``MirrorServer.release`` before the rest (a slow transfer a test
@@ -93,6 +95,26 @@ class MirrorServer:
                 if mirror.kind == "stall":
                     server.release.wait(30)
                     return
+                if mirror.kind == "slow-headers":  # one byte of the status line at a time
+                    for byte in b"HTTP/1.1 200 OK\r\n":
+                        if server.release.wait(0.2):
+                            return
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                    return
+                if mirror.kind == "endless":  # no length, never ends
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/x-gzip")
+                    self.end_headers()
+                    self.close_connection = True
+                    block = data[:2] + b"\x00" * 65534
+                    try:
+                        while not server.release.is_set():
+                            self.wfile.write(block)
+                            block = b"\x00" * 65536
+                    except OSError:
+                        pass
+                    return
                 if mirror.kind == "status":
                     return self._send(mirror.status, b"error", "text/plain")
                 if mirror.kind == "html":
@@ -119,6 +141,16 @@ class MirrorServer:
                         self.wfile.write(body[mirror.drop_after :])
                     except OSError:  # the client gave up (cancelled) meanwhile
                         self.close_connection = True
+                    return
+                if mirror.kind == "trickle":  # one byte at a time, forever slow
+                    try:
+                        for k in range(len(body)):
+                            if server.release.wait(0.05):
+                                return
+                            self.wfile.write(body[k : k + 1])
+                            self.wfile.flush()
+                    except OSError:
+                        pass
                     return
                 if mirror.kind == "drop" and mirror.drops > 0:
                     mirror.drops -= 1

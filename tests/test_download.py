@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import time
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from download_server import FILE_NAMES, MirrorServer, closed_port_url, make_idx_
 from seqstudio.core.datasets import (
     DownloadCancelled,
     DownloadError,
+    Manifest,
     RemoteFile,
     download_mnist,
     mnist_download_dir,
@@ -264,3 +266,38 @@ def test_real_mnist_manifest_lists_the_published_digests():
     with pytest.raises(Exception, match="32 hex digits"):
         RemoteFile("x.gz", "nothex")
     assert hashlib.md5(np.zeros(1)).hexdigest()  # hashlib available without OpenSSL FIPS issues
+
+
+# ---------------------------------------------------------------- hostile servers
+def test_a_trickling_mirror_is_given_up_for_the_next(
+    server, files, manifest, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(download_module, "RATE_GRACE", 0.5)
+    slow = server.add("trickle", kind="trickle")
+    good = server.add("good")
+    messages = []
+    start = time.monotonic()
+    folder = download_mnist(
+        tmp_path, mirrors=[slow, good], manifest=manifest, status=messages.append, timeout=5
+    )
+    assert time.monotonic() - start < 20
+    assert all((folder / name).read_bytes() == files[name] for name in FILE_NAMES)
+    assert any("too slow" in m and "bytes/s" in m for m in messages)
+
+
+def test_a_mirror_that_never_finishes_its_headers_hits_the_deadline(server, manifest, tmp_path):
+    url = server.add("slow", kind="slow-headers")
+    start = time.monotonic()
+    with pytest.raises(DownloadError) as info:
+        download_mnist(tmp_path, mirrors=[url], manifest=manifest, timeout=1, deadline=2)
+    assert time.monotonic() - start < 10
+    assert "deadline" in str(info.value)
+
+
+def test_an_endless_stream_without_a_size_is_capped(server, files, tmp_path, monkeypatch):
+    monkeypatch.setattr(download_module, "MAX_DOWNLOAD_BYTES", 1 << 20)
+    unsized = Manifest(tuple(RemoteFile(f.name, f.md5, None) for f in manifest_for(files).files))
+    url = server.add("endless", kind="endless")
+    with pytest.raises(DownloadError, match="sent more than the limit of 1,048,576 bytes"):
+        download_mnist(tmp_path, mirrors=[url], manifest=unsized)
+    assert sum(p.stat().st_size for p in tmp_path.iterdir()) <= 1 << 20

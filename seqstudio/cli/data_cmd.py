@@ -48,6 +48,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="seconds a mirror may stall before the next is tried (default 30)",
     )
     download.add_argument(
+        "--deadline",
+        type=float,
+        default=1800.0,
+        metavar="S",
+        help="seconds the whole download may take (default 1800); a mirror averaging under "
+        "4 KB/s is also given up for the next",
+    )
+    download.add_argument(
         "--manifest",
         metavar="FILE.json",
         help='other IDX files to fetch: {"files": {NAME: {"md5": HEX, "size": N}}}',
@@ -78,6 +86,10 @@ def run_download(args: argparse.Namespace) -> int:
         raise SpecError(
             "--timeout", f"{args.timeout} is outside the allowed range 0 (exclusive) to 3600"
         )
+    if not 0 < args.deadline <= 86400:
+        raise SpecError(
+            "--deadline", f"{args.deadline} is outside the allowed range 0 (exclusive) to 86400"
+        )
     manifest = Manifest.load(args.manifest) if args.manifest else MNIST_MANIFEST
     reporter = _ProgressLine(sys.stderr)
     folder = download_mnist(
@@ -85,6 +97,7 @@ def run_download(args: argparse.Namespace) -> int:
         mirrors=args.mirror,
         progress=reporter.progress,
         timeout=args.timeout,
+        deadline=args.deadline,
         manifest=manifest,
         status=reporter.status,
     )

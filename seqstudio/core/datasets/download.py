@@ -10,15 +10,19 @@ fails a check is deleted. So a file under its final name is always a verified on
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import http.client
 import os
 import socket
 import ssl
+import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from seqstudio.core.datasets.mirrors import MNIST_MANIFEST, Manifest, RemoteFile, resolve_mirrors
@@ -26,6 +30,13 @@ from seqstudio.core.errors import SeqstudioError
 from seqstudio.core.progress import CancelCheck, ProgressCallback, ProgressTracker
 
 CHUNK = 64 * 1024
+#: Largest file fetched when the manifest gives no size (MNIST's largest is 9.9 MB).
+MAX_DOWNLOAD_BYTES = 256 << 20
+#: Slowest average rate accepted once :data:`RATE_GRACE` seconds have passed (bytes/s).
+MIN_RATE = 4096
+RATE_GRACE = 20.0
+#: Default overall deadline of a whole download, in seconds.
+DEFAULT_DEADLINE = 1800.0
 PART_SUFFIX = ".part"
 GZIP_MAGIC = b"\x1f\x8b"
 USER_AGENT = "seqstudio-data-download"
@@ -58,6 +69,8 @@ def download_mnist(
     manifest: Manifest = MNIST_MANIFEST,
     status: StatusCallback | None = None,
     validate: bool = True,
+    deadline: float = DEFAULT_DEADLINE,
+    min_rate: float = MIN_RATE,
 ) -> Path:
     """Fetch the MNIST files into ``dest``, trying each mirror in turn.
 
@@ -85,6 +98,15 @@ def download_mnist(
         Receives one-line messages: which file from where, resumes, mirror failures.
     validate : bool
         Load the finished folder with :func:`seqstudio.core.glyphs.load_idx_pools`.
+    deadline : float
+        Seconds the whole download may take; a connection still open then is closed
+        (a server trickling bytes cannot hold it forever).
+    min_rate : float
+        Bytes per second a transfer must average after its first
+        :data:`RATE_GRACE` seconds; a slower mirror is given up for the next.
+
+    Every file is capped at its manifest size, or :data:`MAX_DOWNLOAD_BYTES` when the
+    manifest gives none, so an endless stream cannot fill the disk.
 
     Returns
     -------
@@ -107,9 +129,10 @@ def download_mnist(
     _prepare_folder(folder)
     say = status or (lambda message: None)
     tracker = ProgressTracker(manifest.total_size, progress)
+    limits = _Limits(time.monotonic() + deadline, deadline, float(min_rate), float(timeout))
     try:
         for remote in manifest.files:
-            _fetch_file(remote, folder, mirror_list, tracker, cancel, timeout, say)
+            _fetch_file(remote, folder, mirror_list, tracker, cancel, limits, say)
     except BaseException:
         _remove_empty(created)  # leave no trace of a download that kept nothing
         raise
@@ -148,7 +171,7 @@ def _fetch_file(
     mirrors: Sequence[str],
     tracker: ProgressTracker,
     cancel: CancelCheck | None,
-    timeout: float,
+    limits: _Limits,
     say: StatusCallback,
 ) -> None:
     final = folder / remote.name
@@ -168,7 +191,7 @@ def _fetch_file(
         for attempt in range(2):
             resuming = part.exists() and part.stat().st_size > 0
             try:
-                counted = _transfer(url, part, remote, tracker, counted, cancel, timeout, say)
+                counted = _transfer(url, part, remote, tracker, counted, cancel, limits, say)
                 problem = _check_file(part, remote)
                 if problem is not None:
                     raise _MirrorFailed(problem)
@@ -198,10 +221,16 @@ def _transfer(
     tracker: ProgressTracker,
     counted: int,
     cancel: CancelCheck | None,
-    timeout: float,
+    limits: _Limits,
     say: StatusCallback,
 ) -> int:
     """Append the rest of ``url`` to ``part``; return the bytes of ``part`` now counted."""
+    if limits.left() <= 0:
+        raise DownloadError(
+            f"{remote.name}: the download ran past its deadline of {limits.total:,.0f} s; "
+            "run it again to resume (or give a longer --deadline)"
+        )
+    cap = remote.size if remote.size is not None else MAX_DOWNLOAD_BYTES
     offset = part.stat().st_size if part.exists() else 0
     if remote.size is not None and offset >= remote.size:
         if offset > remote.size:
@@ -215,16 +244,26 @@ def _transfer(
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     if offset:
         request.add_header("Range", f"bytes={offset}-")
+    watchdog = _Watchdog()
+    # Headers must come within a few timeouts, the body by the overall deadline.
+    watchdog.arm(min(limits.left(), 3 * limits.timeout))
+    opener = urllib.request.build_opener(
+        _WatchedHTTPHandler(watchdog), _WatchedHTTPSHandler(watchdog)
+    )
     try:
-        response = urllib.request.urlopen(request, timeout=timeout)
+        response = opener.open(request, timeout=limits.timeout)
     except urllib.error.HTTPError as exc:
+        watchdog.disarm()
         if exc.code == 416 and offset:
             part.unlink(missing_ok=True)  # server disagrees on our partial file
             raise _MirrorFailed(f"HTTP 416 for a resume at byte {offset}") from None
         raise _MirrorFailed(f"HTTP {exc.code} {exc.reason}", keep_part=True) from None
     except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as exc:
-        raise _MirrorFailed(_reason(exc), network=True, keep_part=True) from None
-    with response:
+        watchdog.disarm()
+        reason = "no answer before the deadline" if watchdog.fired else _reason(exc)
+        raise _MirrorFailed(reason, network=True, keep_part=True) from None
+    watchdog.arm(limits.left())
+    with response, watchdog:
         content_type = response.headers.get("Content-Type", "")
         if "html" in content_type.lower():
             raise _MirrorFailed(
@@ -246,8 +285,14 @@ def _transfer(
             mode = "wb"
             say(f"{remote.name}: downloading from {url}")
         length = response.headers.get("Content-Length")
-        expected_end = offset + int(length) if length and length.isdigit() else None
+        expected_end = (
+            offset + int(length) if length and length.isdigit() and len(length) < 19 else None
+        )
+        if expected_end is not None and expected_end > cap:
+            what = "the expected" if remote.size is not None else "the limit of"
+            raise _MirrorFailed(f"announced {expected_end:,} bytes, more than {what} {cap:,}")
         written = offset
+        started, start_bytes = time.monotonic(), written
         with open(part, mode) as fh:
             while True:
                 if cancel is not None and cancel():
@@ -255,22 +300,33 @@ def _transfer(
                         f"download cancelled; {part.name} keeps {written} bytes to resume from"
                     )
                 try:
-                    chunk = response.read(CHUNK)
-                except (OSError, http.client.HTTPException) as exc:
+                    chunk = response.read1(CHUNK)  # returns what has arrived: rate is checked
+                except (OSError, http.client.HTTPException, ValueError) as exc:
                     _flush(fh)
+                    why = "the deadline passed" if watchdog.fired else _reason(exc)
                     raise _MirrorFailed(
-                        f"transfer broke off after {written} bytes ({_reason(exc)})",
+                        f"transfer broke off after {written} bytes ({why})",
                         network=True,
                         keep_part=True,
                     ) from None
+                elapsed = time.monotonic() - started
+                if elapsed > RATE_GRACE and (written - start_bytes) < limits.min_rate * elapsed:
+                    _flush(fh)
+                    raise _MirrorFailed(
+                        f"too slow: {written - start_bytes:,} bytes in {elapsed:,.0f} s "
+                        f"(minimum {limits.min_rate:,.0f} bytes/s)",
+                        network=True,
+                        keep_part=True,
+                    )
                 if not chunk:
                     break
                 if written == 0 and not chunk.startswith(GZIP_MAGIC[: len(chunk)]):
                     html = chunk.lstrip()[:1] == b"<"
                     kind = "an HTML page" if html else "data that is not gzip"
                     raise _MirrorFailed(f"served {kind} instead of gzip data")
-                if remote.size is not None and written + len(chunk) > remote.size:
-                    raise _MirrorFailed(f"sent more than the expected {remote.size} bytes")
+                if written + len(chunk) > cap:
+                    what = "the expected" if remote.size is not None else "the limit of"
+                    raise _MirrorFailed(f"sent more than {what} {cap:,} bytes")
                 _write(fh, chunk, part)
                 written += len(chunk)
                 tracker.advance(len(chunk))
@@ -280,6 +336,76 @@ def _transfer(
         message = f"transfer broke off after {written} of {expected_end} bytes"
         raise _MirrorFailed(message, network=True, keep_part=True)
     return counted
+
+
+@dataclass(frozen=True)
+class _Limits:
+    end: float  # time.monotonic() of the overall deadline
+    total: float
+    min_rate: float
+    timeout: float
+
+    def left(self) -> float:
+        return self.end - time.monotonic()
+
+
+class _Watchdog:
+    """Shuts a connection's socket down when its time is up (unblocking any read)."""
+
+    def __init__(self) -> None:
+        self.sockets: list[socket.socket] = []
+        self.fired = False
+        self._timer: threading.Timer | None = None
+
+    def arm(self, seconds: float) -> None:
+        self.disarm()
+        self._timer = threading.Timer(max(seconds, 0.0), self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _fire(self) -> None:
+        self.fired = True
+        for sock in self.sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self) -> _Watchdog:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.disarm()
+
+
+def _watched(base: type, watchdog: _Watchdog) -> type:
+    class Connection(base):  # type: ignore[misc, valid-type]
+        def connect(self) -> None:
+            super().connect()
+            watchdog.sockets.append(self.sock)
+
+    return Connection
+
+
+class _WatchedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, watchdog: _Watchdog) -> None:
+        super().__init__()
+        self._connection = _watched(http.client.HTTPConnection, watchdog)
+
+    def http_open(self, req):  # noqa: D102 - urllib API
+        return self.do_open(self._connection, req)
+
+
+class _WatchedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, watchdog: _Watchdog) -> None:
+        super().__init__()
+        self._connection = _watched(http.client.HTTPSConnection, watchdog)
+
+    def https_open(self, req):  # noqa: D102 - urllib API
+        return self.do_open(self._connection, req, context=self._context)
 
 
 def _write(fh, chunk: bytes, part: Path) -> None:
