@@ -43,6 +43,12 @@ from seqstudio.core.export import ExportOptions, ExportResult, parse_splits
 from seqstudio.core.export.options import MAX_WORKERS
 from seqstudio.core.progress import Progress, format_duration
 from seqstudio.core.spec import GenerationSpec, RandomSequences
+from seqstudio.gui.export_estimate import (
+    EstimateMeasurer,
+    MeasuredRate,
+    describe_estimate,
+    smoothed_eta,
+)
 from seqstudio.gui.export_runner import (
     ExportCheck,
     ExportEstimate,
@@ -79,13 +85,6 @@ def describe_spec(spec: GenerationSpec) -> str:
         f"{what}; {spec.width}×{spec.height} px, fit {spec.fit}; spacing {spec.spacing_min}–"
         f"{spec.spacing_max} ({spec.spacing_mode}); pool {spec.pool}; source {spec.source}{augment}"
     )
-
-
-def _size_text(n: float) -> str:
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if n >= scale:
-            return f"{n / scale:,.1f} {unit}"
-    return f"{n:,.0f} bytes"
 
 
 class ExportDialog(QDialog):
@@ -138,6 +137,8 @@ class ExportDialog(QDialog):
         self.confirm: Callable[[str, str], bool] = self._ask
         self.runner = ExportRunner(self)
         self.checker = LatestWorker("seqstudio-export-check", self)
+        self.measurer = EstimateMeasurer(self)
+        self._prior: MeasuredRate | None = None
         self._request: ExportRequest | None = None
         self._checked: ExportRequest | None = None
         self._estimate: ExportEstimate | None = None
@@ -313,6 +314,8 @@ class ExportDialog(QDialog):
         self._check_timer.timeout.connect(self._run_check)
         self.checker.succeeded.connect(self._on_checked)
         self.checker.failed.connect(self._on_check_failed)
+        self.measurer.measured.connect(self._on_measured)
+        self.measurer.failed.connect(self._on_measured)
         self.runner.progressed.connect(self._on_progress)
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
@@ -442,15 +445,22 @@ class ExportDialog(QDialog):
         self._estimate = estimate
         self._show_recorded(planned.recorded)
         self._show_problem("")
-        resumed = ""
-        if estimate.remaining < estimate.total:
-            resumed = f" ({estimate.total - estimate.remaining:,} already in the folder)"
-        self.estimate_label.setText(
-            f"{estimate.remaining:,} images to write{resumed} · about "
-            f"{_size_text(estimate.bytes)} on disk · about {format_duration(estimate.seconds)} "
-            f"with {estimate.workers} worker{'s' if estimate.workers != 1 else ''}"
-        )
+        rate = self.measurer.measure(planned.request)
+        self.estimate_label.setText(describe_estimate(estimate, rate))
         self._update_buttons()
+
+    def _on_measured(self, request: ExportRequest, rate: MeasuredRate | str) -> None:
+        planned = self._planned
+        if planned is not None and planned.request == request and not self.runner.is_running():
+            failure = rate if isinstance(rate, str) else ""
+            rate = None if failure else rate
+            self.estimate_label.setText(describe_estimate(planned.estimate, rate, failure))
+
+    def measured_seconds(self) -> float | None:
+        """The measured time of the checked export (``None`` until it is measured)."""
+        planned = self._planned
+        rate = self.measurer.cached(planned.request) if planned is not None else None
+        return rate.seconds(planned.estimate.remaining) if rate is not None else None
 
     def _on_check_failed(self, exc) -> None:
         if self.runner.is_running():
@@ -560,6 +570,8 @@ class ExportDialog(QDialog):
 
     def _start(self, request: ExportRequest, recorded: bool = False) -> bool:
         self._check_timer.stop()
+        self.measurer.stop()  # the trial run must not compete with the export
+        self._prior = self.measurer.cached(request)
         # a Resume-button start says what it uses once the worker has read dataset.json
         planned = self._planned.recorded if self._planned is not None and not recorded else None
         self._show_recorded(planned)
@@ -589,7 +601,7 @@ class ExportDialog(QDialog):
         self.progress_bar.setValue(round(progress.fraction * 1000))
         self.progress_label.setText(
             f"{progress.done:,} / {progress.total:,} images · {progress.rate:,.0f} images/s · "
-            f"ETA {format_duration(progress.eta)}"
+            f"ETA {format_duration(smoothed_eta(progress, self._prior))}"
         )
 
     def _on_finished(self, result: ExportResult) -> None:
@@ -658,6 +670,7 @@ class ExportDialog(QDialog):
         self._check_timer.stop()
         self.runner.shutdown()
         self.checker.shutdown()
+        self.measurer.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         if self.runner.is_running():

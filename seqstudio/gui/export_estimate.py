@@ -1,0 +1,288 @@
+"""Export time estimates that are measured, not guessed, and an ETA that does not jump.
+
+:func:`measure_export` runs two short real exports of the dialog's settings — same spec,
+format, annotations, masks, splits and worker count, through the same engine and worker
+processes, in the engine's own chunk size — into a scratch folder on the same filesystem
+as the target: one chunk per worker, then three. The line
+``seconds = startup + per_image × images`` through the two timings separates the fixed
+start-up from the cost per image. That covers what a
+static guess cannot: process start-up, the machine's current load, the disk.
+
+:func:`smoothed_eta` blends that measurement with the running export's own progress, so
+the first seconds (worker start-up, no images yet) do not produce absurd ETAs.
+
+:class:`EstimateMeasurer` runs the measurement on its own newest-wins worker and caches it
+per settings, so it runs once per change of the settings that matter for speed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from seqstudio.core.progress import Progress, format_duration
+from seqstudio.gui.export_runner import ExportEstimate, ExportRequest
+from seqstudio.gui.py_thread import CancellableJob, CurrentJob
+
+SCRATCH_PREFIX = ".seqstudio-estimate-"
+
+
+class MeasurementCancelled(Exception):
+    """The trial run was stopped (a newer request, the export started, the dialog closed)."""
+
+
+@dataclass(frozen=True)
+class MeasuredRate:
+    """A fitted export cost: ``seconds(n) = startup + per_image * n``.
+
+    Attributes
+    ----------
+    startup : float
+        Seconds before the first image (folder checks, worker processes starting).
+    per_image : float
+        Seconds per image with the request's worker count.
+    images : int
+        Images the trial runs wrote in all (the weight of this measurement).
+    trial_seconds : float
+        How long the trial runs took.
+    """
+
+    startup: float
+    per_image: float
+    images: int
+    trial_seconds: float
+
+    def seconds(self, images: int) -> float:
+        """Predicted wall time of an export of ``images`` images."""
+        return self.startup + self.per_image * max(0, images)
+
+
+def _scratch_parent(out_dir: str) -> str | None:
+    """The nearest existing, writable folder above ``out_dir`` (same filesystem), if any."""
+    path = Path(out_dir).expanduser().absolute()
+    for folder in (path, *path.parents):
+        if folder.is_dir():
+            probe = folder / f"{SCRATCH_PREFIX}probe"
+            try:
+                probe.mkdir()
+                probe.rmdir()
+            except OSError:
+                return None
+            return str(folder)
+    return None
+
+
+def speed_key(request: ExportRequest) -> tuple:
+    """What the measured speed depends on (not the count, folder, resume or sequences)."""
+    options = dataclasses.replace(
+        request.options, resume=False, overwrite=False, sequences=None, chunk_size=None
+    )
+    return (request.spec, options)
+
+
+def measure_export(
+    request: ExportRequest, cancel: Callable[[], bool] | None = None
+) -> MeasuredRate:
+    """Time two short real exports of ``request``'s settings and fit the cost line.
+
+    Parameters
+    ----------
+    request : ExportRequest
+        The export to estimate (its folder is not used; nothing is written there — the
+        trial runs write into a scratch folder next to it and delete it).
+    cancel : callable, optional
+        Polled by the engine; returning true stops the measurement within a second.
+
+    Returns
+    -------
+    MeasuredRate
+
+    Raises
+    ------
+    MeasurementCancelled
+        ``cancel`` returned true.
+    """
+    from seqstudio.core.export import export_dataset, prepare_export
+    from seqstudio.core.export.scheduler import plan_chunks
+
+    options = dataclasses.replace(
+        request.options, resume=False, overwrite=False, sequences=None, chunk_size=None
+    )
+    timings = []
+    with tempfile.TemporaryDirectory(
+        prefix=SCRATCH_PREFIX, dir=_scratch_parent(request.out_dir)
+    ) as scratch:
+        job = prepare_export(request.spec, request.count, Path(scratch) / "plan", options)
+        chunk = max(c.count for c in plan_chunks(job, defaultdict(int)))
+        workers = max(1, min(options.worker_count, request.count // chunk or 1))
+        counts = (chunk * workers, 3 * chunk * workers)
+        if counts[1] > request.count:  # a small export: the trial runs as long as it
+            counts = (max(1, request.count // 2), max(2, request.count))
+        for k, count in enumerate(counts):
+            start = time.perf_counter()
+            out = Path(scratch) / f"t{k}"
+            result = export_dataset(request.spec, count, out, options, None, cancel)
+            if result.cancelled:
+                raise MeasurementCancelled()
+            timings.append((count, time.perf_counter() - start))
+    (n1, t1), (n2, t2) = timings
+    per_image = (t2 - t1) / (n2 - n1)
+    if per_image <= 0:  # noise larger than the difference: charge everything per image
+        per_image = t2 / n2
+    startup = max(0.0, t2 - per_image * n2)
+    return MeasuredRate(startup, per_image, n1 + n2, t1 + t2)
+
+
+def smoothed_eta(progress: Progress, prior: MeasuredRate | None) -> float | None:
+    """Seconds left, from the progress so far blended with the measured rate.
+
+    The measured rate counts as ``prior.images`` images already seen, so the ETA starts
+    at the measurement's prediction and moves to the export's own rate as images come
+    in; the measured start-up time is not charged to the rate.
+    """
+    if prior is None:
+        return progress.eta
+    left = max(progress.total - progress.done, 0)
+    if progress.done == 0:
+        return max(prior.seconds(progress.total) - progress.elapsed, prior.per_image * left)
+    busy = max(progress.elapsed - prior.startup, 0.0)
+    rate = (progress.done + prior.images) / (busy + prior.images * prior.per_image)
+    return left / rate
+
+
+def size_text(n: float) -> str:
+    """Bytes in words: ``"1.2 MB"``."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:,.1f} {unit}"
+    return f"{n:,.0f} bytes"
+
+
+def describe_estimate(
+    estimate: ExportEstimate, rate: MeasuredRate | None, failure: str = ""
+) -> str:
+    """The dialog's estimate line: images, disk size and time (measured, or being measured).
+
+    ``failure``: why the trial run could not measure the time (shown instead).
+    """
+    resumed = ""
+    if estimate.remaining < estimate.total:
+        resumed = f" ({estimate.total - estimate.remaining:,} already in the folder)"
+    workers = f"{estimate.workers} worker{'s' if estimate.workers != 1 else ''}"
+    if failure:
+        time_text = f"time not measured ({failure})"
+    elif rate is None:
+        time_text = f"measuring the time with {workers}…"
+    else:
+        time_text = (
+            f"about {format_duration(rate.seconds(estimate.remaining))} with {workers} "
+            f"(measured: {rate.images:,} images in {rate.trial_seconds:.1f} s, "
+            f"{1 / rate.per_image:,.0f} images/s after {rate.startup:.1f} s start-up)"
+        )
+    return (
+        f"{estimate.remaining:,} images to write{resumed} · about "
+        f"{size_text(estimate.bytes)} on disk · {time_text}"
+    )
+
+
+class EstimateMeasurer(QObject):
+    """Measures export speed on a Python worker thread, once per speed-relevant settings.
+
+    One trial runs at a time. A request for other settings cancels the running trial
+    (it stops within a second) and starts when it has ended; the GUI thread never waits.
+
+    Signals
+    -------
+    measured(object, object)
+        ``(request, MeasuredRate)`` for the newest request (GUI thread).
+    failed(object, str)
+        ``(request, message)``: the trial export failed.
+    """
+
+    measured = Signal(object, object)
+    failed = Signal(object, str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._cache: dict[tuple, MeasuredRate] = {}
+        self._job = CurrentJob(self)
+        self._running: ExportRequest | None = None
+        self._next: ExportRequest | None = None
+
+    def cached(self, request: ExportRequest) -> MeasuredRate | None:
+        """The measurement for ``request``'s settings, if one was made."""
+        return self._cache.get(speed_key(request))
+
+    def measure(self, request: ExportRequest) -> MeasuredRate | None:
+        """Return the cached measurement, or start one (answered by :attr:`measured`)."""
+        rate = self.cached(request)
+        if rate is not None:
+            return rate
+        if self._running is not None and speed_key(self._running) == speed_key(request):
+            self._running, self._next = request, None  # the running trial answers it
+            return None
+        self._next = request
+        if self._job.is_running():
+            self._job.cancel()  # its end starts the newest request
+        else:
+            self._start_next()
+        return None
+
+    def _start_next(self) -> None:
+        request, self._next = self._next, None
+        self._running = request
+        if request is None:
+            return
+        job = CancellableJob(
+            "seqstudio-export-estimate", lambda _progress, cancel: measure_export(request, cancel)
+        )
+        self._job.start(
+            job,
+            succeeded=lambda rate: self._on_done(request, rate),
+            failed=lambda exc: self._on_failed(request, exc),
+            ended=self._on_ended,
+        )
+
+    def _on_done(self, request: ExportRequest, rate: MeasuredRate) -> None:
+        self._cache[speed_key(request)] = rate
+        if self._running is not None and speed_key(self._running) == speed_key(request):
+            self.measured.emit(self._running, rate)
+
+    def _on_failed(self, request: ExportRequest, exc: object) -> None:
+        if isinstance(exc, MeasurementCancelled) or self._running is None:
+            return
+        self.failed.emit(self._running, f"{type(exc).__name__}: {exc}")
+
+    def _on_ended(self) -> None:
+        self._job.finish()
+        self._start_next()
+
+    def forget(self) -> None:
+        """Drop the cached measurements (the machine's load changed; measure afresh)."""
+        self._cache.clear()
+
+    def is_busy(self) -> bool:
+        """Whether a measurement is running or waiting."""
+        return self._job.is_running() or self._next is not None
+
+    def stop(self) -> None:
+        """Stop a running measurement and drop a waiting one (e.g. the export starts)."""
+        self._next = None
+        self._running = None
+        self._job.cancel()
+
+    def shutdown(self) -> None:
+        """Stop the measurement and wait for its thread (at most about a second)."""
+        self._next = None
+        self._job.shutdown()
+
+    def is_running(self) -> bool:
+        """Whether a trial thread is alive."""
+        return self._job.is_running()
