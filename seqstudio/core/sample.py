@@ -60,19 +60,37 @@ class Sample:
         """The label text, e.g. ``"14543"``."""
         return "".join(self.labels)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready metadata (everything but the pixels and the mask)."""
-        return {
-            "index": self.index,
+    def to_dict(self, *, seed: int | None = None, glyph_indices=None) -> dict[str, Any]:
+        """JSON-ready metadata (everything but the pixels and the mask).
+
+        The one definition of a record's fields and their order, shared by the app,
+        ``generate --json`` and every export manifest (which puts ``file_name`` or ``row``
+        first): ``label``, ``digits``, ``boxes``, ``gaps``, ``params``, ``pool``,
+        ``glyph_indices``, ``index``, ``seed`` (when given) and ``key`` (16 hex digits).
+
+        Parameters
+        ----------
+        seed : int, optional
+            The run's seed, recorded when given.
+        glyph_indices : array-like, optional
+            Glyph indices to record instead of :attr:`glyph_indices` (an export records
+            indices in the source pool, not in its split's part of it).
+        """
+        glyphs = self.glyph_indices if glyph_indices is None else glyph_indices
+        record: dict[str, Any] = {
             "label": self.label,
-            "labels": list(self.labels),
+            "digits": list(self.labels),
             "boxes": self.boxes.tolist(),
-            "pool": self.pool,
-            "glyph_indices": self.glyph_indices.tolist(),
             "gaps": list(self.gaps),
-            "key": self.key,
             "params": self.params,
+            "pool": self.pool,
+            "glyph_indices": np.asarray(glyphs).tolist(),
+            "index": self.index,
         }
+        if seed is not None:
+            record["seed"] = seed
+        record["key"] = f"{self.key:016x}"
+        return record
 
 
 @dataclass(frozen=True, eq=False)

@@ -235,7 +235,7 @@ class PreviewCanvas(QWidget):
         x = min(self._image.width() - 1, int((point.x() - target.x()) / s))
         y = min(self._image.height() - 1, int((point.y() - target.y()) / s))
         text = f"x {x}, y {y}: value {self._image.pixelColor(x, y).red()}"
-        labels = self._meta.get("labels", [])
+        labels = self._meta.get("digits", [])
         for k, (bx, by, bw, bh) in enumerate(self._meta.get("boxes", [])):
             if bx <= x < bx + bw and by <= y < by + bh and k < len(labels):
                 text += f" — digit {k + 1} '{labels[k]}' box [{bx}, {by}, {bw}, {bh}]"

@@ -61,7 +61,7 @@ def _paint_boxes(
     painter: QPainter, target: QRect, image_width: int, meta: dict[str, Any], labels: bool
 ) -> None:
     s = target.width() / max(1, image_width)
-    names = meta.get("labels", [])
+    names = meta.get("digits", [])
     font = QFont(painter.font())
     font.setBold(True)
     painter.save()

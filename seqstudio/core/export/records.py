@@ -13,7 +13,8 @@ Every line of a split's ``metadata.jsonl`` is one record with these fields, in t
     and parameters, the glyph pool and each glyph's index in the source pool, the global
     image index, the seed and the image's 64-bit key (16 hex digits).
 
-:func:`manifest_record` defines it; :func:`record_line` encodes any record, and
+:meth:`Sample.to_dict <seqstudio.core.sample.Sample.to_dict>` defines the fields after the
+head and :func:`manifest_record` adds the head; :func:`record_line` encodes any record, and
 :func:`fixed_sequence_records` encodes many records of one fixed sequence straight from
 arrays. Tests check that both encoders give exactly ``json.dumps`` of
 :func:`manifest_record`.
@@ -45,7 +46,7 @@ def manifest_record(
     seed: int,
     mask: bool = False,
 ) -> dict:
-    """The metadata.jsonl record of one image (the schema's one definition).
+    """The metadata.jsonl record of one image: the head, then ``sample.to_dict(seed=...)``.
 
     Parameters
     ----------
@@ -63,18 +64,7 @@ def manifest_record(
     record: dict = {"file_name": file_name} if file_name is not None else {"row": row}
     if mask and file_name is not None:
         record["mask_file_name"] = mask_file_name(file_name)
-    record.update(
-        label=sample.label,
-        digits=list(sample.labels),
-        boxes=sample.boxes.tolist(),
-        gaps=list(sample.gaps),
-        params=sample.params,
-        pool=sample.pool,
-        glyph_indices=np.asarray(glyph_indices).tolist(),
-        index=sample.index,
-        seed=seed,
-        key=f"{sample.key:016x}",
-    )
+    record.update(sample.to_dict(seed=seed, glyph_indices=glyph_indices))
     return record
 
 
