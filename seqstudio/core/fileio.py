@@ -171,3 +171,47 @@ def load_json_file(path: str | Path, field: str, limit: int = MAX_TEXT_BYTES) ->
         ) from None
     except JsonLimitError as exc:
         raise SpecError(field, f"{path} {exc}") from None
+
+
+#: Longest manifest line read (a metadata.jsonl record of 256 glyphs is ~20 KB).
+MAX_LINE_CHARS = 1 << 20
+
+
+def bounded_lines(handle, limit: int = MAX_LINE_CHARS):
+    """The lines of a text file, but ``None`` in place of any line over ``limit`` characters.
+
+    An over-long line is skipped in blocks, never held whole in memory, so a 2 GB
+    "line" costs time proportional to its length but no memory.
+    """
+    while True:
+        line = handle.readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith("\n"):
+            while True:  # skip the rest of it
+                rest = handle.readline(1 << 20)
+                if not rest or rest.endswith("\n"):
+                    break
+            yield None
+            continue
+        yield line
+
+
+def contained_path(base: str, value: object) -> str | None:
+    """``base/value`` normalised, if it stays inside the root; ``None`` otherwise.
+
+    Purely lexical: nothing on disk is touched. Absolute paths, paths that climb out
+    with ``..``, NUL characters and non-strings give ``None``. ``base`` is a folder
+    relative to the root (``""`` for the root itself), with ``/`` separators.
+    """
+    import posixpath
+
+    if not isinstance(value, str) or not value or "\x00" in value:
+        return None
+    value = value.replace("\\", "/")
+    if value.startswith("/") or (len(value) > 1 and value[1] == ":"):
+        return None
+    joined = posixpath.normpath(posixpath.join(base, value))
+    if joined == ".." or joined.startswith("../") or joined.startswith("/") or joined == ".":
+        return None
+    return joined

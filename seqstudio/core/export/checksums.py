@@ -21,9 +21,10 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from seqstudio.core.export import writers
+from seqstudio.core.fileio import contained_path
 
 CHECKSUM_DIR = "checksums"
 #: Names an export may create directly in its folder (besides the split folders).
@@ -70,17 +71,8 @@ def hash_file(path: str | Path) -> tuple[int, str]:
 
 
 def safe_relative(rel_path: object) -> str | None:
-    """``rel_path`` normalised if it is a relative path that stays inside its folder.
-
-    Purely lexical (nothing on disk is touched): absolute paths, ``..`` components, empty
-    names and non-strings give ``None``.
-    """
-    if not isinstance(rel_path, str) or not rel_path or "\x00" in rel_path or "\\" in rel_path:
-        return None
-    pure = PurePosixPath(rel_path)
-    if pure.is_absolute() or any(part in ("..", "") for part in pure.parts):
-        return None
-    return pure.as_posix()
+    """``rel_path`` normalised if it stays inside the export folder (lexical only)."""
+    return contained_path("", rel_path)
 
 
 def recover_file_list(out: Path, split: str, end_index: int) -> None:

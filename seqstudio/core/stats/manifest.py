@@ -18,10 +18,19 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from seqstudio.core.fileio import (
+    MAX_LINE_CHARS,
+    JsonLimitError,
+    bounded_lines,
+    contained_path,
+    parse_json,
+)
 from seqstudio.core.stats.model import ROOT_CATEGORY, FileProblem, LabelStats
 
 FILE_KEYS = ("file", "file_name", "filename", "path", "image")
 LABEL_KEYS = ("label", "text", "digits", "sequence", "labels")
+#: Stands for a line too long to read in a CSV manifest.
+TOO_LONG = "\x00line too long\n"
 #: Bad lines reported per manifest before the rest are only counted.
 MAX_LINE_PROBLEMS = 20
 
@@ -45,13 +54,19 @@ def label_text(value: object) -> str | None:
 
 def _rows_jsonl(path: Path) -> Iterator[tuple[int, str | None, str | None, str]]:
     with open(path, encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, 1):
+        for number, line in enumerate(bounded_lines(handle), 1):
+            if line is None:
+                yield number, None, None, f"longer than {MAX_LINE_CHARS:,} characters"
+                continue
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
+                record = parse_json(line)
             except json.JSONDecodeError as exc:
                 yield number, None, None, f"not valid JSON ({exc.msg})"
+                continue
+            except JsonLimitError as exc:
+                yield number, None, None, f"JSON that {exc}"
                 continue
             if not isinstance(record, dict):
                 yield number, None, None, "not a JSON object"
@@ -65,9 +80,22 @@ def _rows_jsonl(path: Path) -> Iterator[tuple[int, str | None, str | None, str]]
 
 def _rows_csv(path: Path) -> Iterator[tuple[int, str | None, str | None, str]]:
     with open(path, encoding="utf-8", errors="replace", newline="") as handle:
-        reader = csv.reader(handle)
+        lines = (TOO_LONG if line is None else line for line in bounded_lines(handle))
+        reader = csv.reader(lines)
         file_col, label_col = 0, 1
-        for number, row in enumerate(reader, 1):
+        number = 0
+        while True:
+            number += 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                yield number, None, None, f"not valid CSV ({exc})"
+                continue
+            if row == [TOO_LONG.strip()]:
+                yield number, None, None, f"longer than {MAX_LINE_CHARS:,} characters"
+                continue
             if not row or not "".join(row).strip():
                 continue
             if number == 1:
@@ -101,7 +129,19 @@ def iter_manifest(root: Path, manifest_rel: str) -> Iterator[tuple[str, str] | F
                     reported += 1
                     yield FileProblem(manifest_rel, "manifest", f"line {number}: {error}")
                 continue
-            yield posixpath.normpath(posixpath.join(base, file.replace(os.sep, "/"))), label
+            rel = contained_path(base, file)
+            if rel is None:
+                # Never looked up on disk: it would name a file outside the dataset.
+                bad += 1
+                if reported < MAX_LINE_PROBLEMS:
+                    reported += 1
+                    yield FileProblem(
+                        manifest_rel,
+                        "manifest",
+                        f"line {number}: path {file[:80]!r} leaves the dataset folder",
+                    )
+                continue
+            yield rel, label
     except OSError as exc:
         yield FileProblem(manifest_rel, "manifest", f"cannot read: {exc.strerror or exc}")
     if bad > reported:

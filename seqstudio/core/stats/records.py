@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from seqstudio.core.fileio import (
+    MAX_LINE_CHARS,
+    JsonLimitError,
+    bounded_lines,
+    contained_path,
+    parse_json,
+)
 from seqstudio.core.stats.manifest import FILE_KEYS, LABEL_KEYS, MAX_LINE_PROBLEMS, label_text
 from seqstudio.core.stats.model import FileProblem
 
@@ -123,9 +129,8 @@ def _boxes(value: object) -> tuple[tuple[int, int, int, int], ...] | None:
 
 
 def _path(base: str, value: object) -> str | None:
-    if not isinstance(value, str) or not value:
-        return None
-    return posixpath.normpath(posixpath.join(base, value.replace(os.sep, "/")))
+    """The path relative to the root, or ``None`` if missing or leaving the folder."""
+    return contained_path(base, value)
 
 
 def read_records(
@@ -139,13 +144,17 @@ def read_records(
     bad = 0
     try:
         with open(root / manifest_rel, encoding="utf-8", errors="replace") as handle:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
+            for number, line in enumerate(bounded_lines(handle), 1):
+                if line is not None and not line.strip():
                     continue
                 try:
-                    record = json.loads(line)
+                    if line is None:
+                        raise JsonLimitError(f"is longer than {MAX_LINE_CHARS:,} characters")
+                    record = parse_json(line)
                 except json.JSONDecodeError as exc:
                     record, error = None, f"not valid JSON ({exc.msg})"
+                except JsonLimitError as exc:
+                    record, error = None, f"the line {exc}"
                 else:
                     error = "" if isinstance(record, dict) else "not a JSON object"
                 if error:
