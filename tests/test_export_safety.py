@@ -289,7 +289,7 @@ def test_a_disk_that_fills_during_the_export_loses_nothing(tmp_path, small_disk)
     # Every recorded file is complete; no temporary file is left under a final name.
     _, report = verify_export(out)
     assert report.ok, report.summary()
-    recorded = sum(1 for _ in open(out / "train" / "metadata.jsonl"))
+    recorded = len((out / "train" / "metadata.jsonl").read_bytes().splitlines())
     assert 0 < recorded < 400
     pngs = sorted(p.name for p in (out / "train").glob("*.png"))
     assert pngs == [f"{i:06d}.png" for i in range(recorded)]
@@ -299,3 +299,30 @@ def test_a_disk_that_fills_during_the_export_loses_nothing(tmp_path, small_disk)
     )
     assert result.complete and result.already_done == recorded
     assert tree(out) == tree(reference)
+
+
+# ------------------------------------------------------------------------ Ctrl+C
+@pytest.mark.parametrize("delay", [0.2, 0.8, 2.0])
+def test_ctrl_c_at_any_moment_of_start_up_is_one_line(tmp_path, delay):
+    import signal
+    import time
+
+    out = tmp_path / "data"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "seqstudio", "export", "-o", str(out), "--digits", "14543",
+         "--width", "200", "--count", "20000", "--workers", "2"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    time.sleep(delay)
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal does: the whole process group
+    _, err = proc.communicate(timeout=120)
+    lines = [line for line in err.replace("\r", "\n").splitlines() if line.strip()]
+    lines = [line for line in lines if not line.startswith("export ")]  # progress bar
+    assert proc.returncode == 130, err
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert "interrupted" in lines[0] or "cancelled" in lines[0]
+    if out.exists() and (out / "dataset.json").exists():
+        _, report = verify_export(out)
+        assert report.ok

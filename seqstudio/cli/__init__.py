@@ -89,6 +89,13 @@ def fail(message: str, code: int = EXIT_USAGE) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl+C while modules load, before any handler is set
+        return fail("interrupted", EXIT_INTERRUPTED)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     from seqstudio.core.errors import SeqstudioError
 
     parser = build_parser()

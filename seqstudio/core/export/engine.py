@@ -208,7 +208,8 @@ def _run_locked(
     written = tracker.done - sink.repaired
     complete = already + written == plan.total
     try:
-        if complete and outcome.error is None and not outcome.cancelled:
+        repaired_all = sink.repaired == sum(c.count for c in repairs)
+        if complete and outcome.error is None and repaired_all:
             _finalize(job, created)
             names = [info.name for info in plan.splits if info.count]
             files = record_final_files(out, names, opts.format)
@@ -217,6 +218,8 @@ def _run_locked(
             write_dataset_json(out, job.settings, "incomplete", created)
     except OSError as exc:
         outcome.error = outcome.error or exc
+    if outcome.cancelled and isinstance(outcome.error, BrokenProcessPool):
+        outcome.error = None  # workers stopped by the same Ctrl+C: a cancel, not a failure
     if outcome.error is not None:
         raise _write_error(outcome.error) from None
     return ExportResult(
@@ -280,7 +283,8 @@ def _write_error(exc: BaseException) -> ExportError:
         )
     if isinstance(exc, BrokenProcessPool):
         return ExportError(
-            "a worker process stopped unexpectedly (out of memory?); finish with resume"
+            "a worker process stopped unexpectedly (killed, or out of memory); the images "
+            "recorded so far are kept: finish with resume"
         )
     return ExportError(str(exc))
 

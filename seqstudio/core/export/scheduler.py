@@ -262,10 +262,13 @@ def _run_pool(job, config, chunks, manifests, tracker, should_stop, outcome, wor
                 halted = should_stop() or outcome.error is not None or cut is not None
                 if halted:
                     stop_event.set()
-                while not halted and next_submit < len(chunks) and len(inflight) < max_inflight:
-                    chunk = chunks[next_submit]
-                    inflight[pool.submit(run_chunk, chunk)] = chunk
-                    next_submit += 1
+                # Submitting may start worker processes: they inherit a blocked Ctrl+C, so
+                # one pressed while they import is never a traceback in a worker.
+                with _sigint_blocked():
+                    while not halted and next_submit < len(chunks) and len(inflight) < max_inflight:
+                        chunk = chunks[next_submit]
+                        inflight[pool.submit(run_chunk, chunk)] = chunk
+                        next_submit += 1
                 if not inflight:
                     break
                 finished, _ = wait(
@@ -295,6 +298,21 @@ def _run_pool(job, config, chunks, manifests, tracker, should_stop, outcome, wor
     if cut is not None:
         orphans = [chunks[cut[0]], *orphans]
     _remove_orphans(job, orphans, dict([cut]) if cut else {})
+
+
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Block SIGINT in this thread (children started meanwhile inherit the block)."""
+    import signal
+
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _remove_orphans(job: ExportJob, chunks: list[Chunk], recorded: dict[int, int]) -> None:

@@ -329,6 +329,8 @@ def init_worker(config: WorkerConfig, stop_event) -> None:
     """Process-pool initialiser: ignore Ctrl+C (the parent handles it) and build the state."""
     global _STATE, _STOP
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # started with it blocked (see the scheduler)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _STATE = WorkerState(config)
     _STOP = stop_event
 
