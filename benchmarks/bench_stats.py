@@ -8,6 +8,12 @@ Target: stats reaches >= 80% of the ceiling's throughput. Prints figures only.
 
 Usage: ``python benchmarks/bench_stats.py [--count 10000] [--workers K] [--repeat 2]``
 (``--count 1000`` for a quick run).
+
+``--responsiveness DIR`` instead opens the inspector (offscreen) on ``DIR`` (e.g. a
+200,000-image ``seqstudio export``) and prints the time to the first results (progress,
+partial table, first gallery page, a gallery filter) and to the complete scan, next to the
+engine alone on the same folder, and the GUI event-loop stalls while it runs next to the
+stalls of an idle event loop measured in the same run (the machine's noise floor).
 """
 
 from __future__ import annotations
@@ -126,6 +132,92 @@ def stats_run(folder: Path, workers: int) -> float:
     return elapsed
 
 
+def _stalls(gaps: list[float]) -> str:
+    gaps = sorted(gaps) or [0.0]
+    p99 = gaps[min(len(gaps) - 1, int(0.99 * len(gaps)))]
+    over = sum(g > 0.1 for g in gaps)
+    return f"max {1000 * gaps[-1]:6.1f} ms, p99 {1000 * p99:5.1f} ms, {over} ticks > 100 ms"
+
+
+def responsiveness(folder: Path, workers: int) -> None:
+    """Open the inspector on ``folder``; print first-result times and event-loop stalls."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from seqstudio.core.stats import compute_dataset_stats
+    from seqstudio.gui.inspector import InspectorPanel
+
+    app = QApplication.instance() or QApplication([])
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    long_gaps: list[tuple[float, float]] = []
+
+    def tick() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        if now - last[0] > 0.25:
+            long_gaps.append((last[0], now - last[0]))
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(tick)
+    # Noise floor: the same timer on an idle event loop for 3 s.
+    timer.start()
+    QTimer.singleShot(3000, app.quit)
+    app.exec()
+    idle = list(gaps[1:])
+
+    panel = InspectorPanel(workers=workers)
+    panel.resize(1600, 1000)
+    panel.show()
+    marks: dict[str, float] = {}
+    start = time.perf_counter()
+
+    def mark(name: str) -> None:
+        marks.setdefault(name, time.perf_counter() - start)
+
+    def on_page() -> None:
+        mark("first gallery page")
+        if "filter asked" not in marks:
+            mark("filter asked")
+            panel.gallery.filters.min_length.setValue(5)
+
+    panel.runner.progressed.connect(lambda *_: mark("first progress"))
+    panel.runner.partial.connect(lambda *_: mark("first partial table"))
+    panel.gallery.pageLoaded.connect(on_page)
+    panel.gallery.filtered_ready.connect(
+        lambda: mark("gallery filter (length >= 5) shown") if "filter asked" in marks else None
+    )
+    panel.scanFinished.connect(lambda *_: mark("statistics + QA complete"))
+    panel.histogramReady.connect(lambda *_: (mark("histogram (scan ended)"), app.quit()))
+    panel.scanFailed.connect(lambda message: (print("failed:", message), app.quit()))
+    gaps.clear()
+    long_gaps.clear()
+    last[0] = time.perf_counter()
+    panel.inspect(str(folder))
+    app.exec()
+    busy = list(gaps)
+    timer.stop()
+    stats = panel.stats
+    panel.shutdown()
+    engine = time.perf_counter()
+    compute_dataset_stats(folder, workers=workers)
+    engine = time.perf_counter() - engine
+    images = stats.overall.image_count if stats else 0
+    print(f"inspector on {folder}: {images:,} images, workers {workers}")
+    for name, seconds in sorted(marks.items(), key=lambda kv: kv[1]):
+        if name != "filter asked":
+            print(f"  {name:36s} {seconds:8.2f} s")
+    print(f"  {'engine alone (same folder, baseline)':36s} {engine:8.2f} s")
+    print(f"  event loop while scanning: {_stalls(busy)}  ({len(busy):,} ticks)")
+    print(f"  event loop idle (baseline): {_stalls(idle)}  ({len(idle):,} ticks)")
+    for at, gap in long_gaps[:10]:
+        print(f"  stall of {1000 * gap:7.1f} ms starting at {at - start:7.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -134,7 +226,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--repeat", type=int, default=2, help="runs of each; the best is shown")
     parser.add_argument("--data", type=Path, help="reuse (or make once) the images in this folder")
+    parser.add_argument(
+        "--responsiveness",
+        type=Path,
+        metavar="DIR",
+        help="measure the inspector on this folder instead (first results, stalls)",
+    )
     args = parser.parse_args()
+    if args.responsiveness is not None:
+        responsiveness(args.responsiveness, args.workers)
+        return
     with tempfile.TemporaryDirectory(prefix="bench_stats_") as tmp:
         folder = args.data or Path(tmp)
         start = time.perf_counter()

@@ -12,6 +12,13 @@ from PIL import Image
 SPLITS = ("train", "val", "test")
 
 
+def mask_of(record: dict, split: str) -> str:
+    """The mask path (relative to the export) of a record: ``mask_file_name`` (relative to
+    the split folder) in newer exports, ``masks/<file name>`` in older ones."""
+    name = record.get("mask_file_name")
+    return f"{split}/{name}" if name else f"masks/{record['file_name']}"
+
+
 def plant_problems(masked: Path, root: Path) -> dict[str, str]:
     """Copy ``masked`` (an export with masks and three splits) to ``root`` and plant five
     problems; return ``{check: path}`` of what the QA report must list."""
@@ -19,7 +26,8 @@ def plant_problems(masked: Path, root: Path) -> dict[str, str]:
     records = {s: [json.loads(x) for x in (root / s / "metadata.jsonl").open()] for s in SPLITS}
     # 1. a mask id that does not match its box: move id 1's pixels 3 px right
     first = records["train"][0]
-    mask_path = root / "masks" / first["file_name"]
+    mask_rel = mask_of(first, "train")
+    mask_path = root / mask_rel
     mask = np.asarray(Image.open(mask_path)).copy()
     ink = mask == 1
     mask[ink] = 0
@@ -37,7 +45,7 @@ def plant_problems(masked: Path, root: Path) -> dict[str, str]:
     corrupt = root / "val" / records["val"][0]["file_name"]
     corrupt.write_bytes(corrupt.read_bytes()[:60])
     return {
-        "masks": f"masks/{first['file_name']}",
+        "masks": mask_rel,
         "manifest": "val/stray.png",
         "leakage": "test ∩ train",
         "corrupt": f"val/{records['val'][0]['file_name']}",

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from stats_planting import SPLITS, plant_problems
+from stats_planting import SPLITS, mask_of, plant_problems
 
 from seqstudio.core.stats import compute_dataset_stats, make_sample_grid
 from seqstudio.core.stats.tags import TagStore
@@ -81,7 +81,12 @@ def test_stats_cover_images_only_and_masks_get_their_own_line(masked):
 def test_grid_holds_no_mask_and_shows_whole_images(masked, tmp_path):
     info = make_sample_grid(masked, tmp_path / "g.png", rows=8, cols=8, thumb_height=28)
     assert len(info.cells) == 40
-    assert not any(cell.path.startswith("masks/") for cell in info.cells)
+    images = {
+        f"{s}/{json.loads(x)['file_name']}"
+        for s in SPLITS
+        for x in (masked / s / "metadata.jsonl").open()
+    }
+    assert {cell.path for cell in info.cells} <= images  # never a mask
     for cell in info.cells:  # the whole 230x28 image scaled into the 8:1 cell, not a crop
         w, h = cell.box[2:]
         assert w == info.cell_width == 224 and h == round(28 * 224 / 230)
@@ -188,22 +193,29 @@ def test_bad_input_is_one_line(args, message):
     assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("layout", ["mask_file_name", "split_masks_folder"])
-def test_masks_found_from_mask_file_name_or_split_folders(masked, tmp_path, layout):
-    """Newer exports name the mask in metadata.jsonl or keep masks in <split>/masks."""
+@pytest.mark.parametrize("layout", ["mask_file_name", "split_masks_folder", "root_masks_folder"])
+def test_masks_found_from_mask_file_name_or_mask_folders(masked, tmp_path, layout):
+    """Masks named by ``mask_file_name`` anywhere, or (older exports, no such field) kept in
+    ``<split>/masks`` or the export's ``masks/`` folder under the image's stem."""
     root = tmp_path / layout
     shutil.copytree(masked, root)
     for split in SPLITS:
         path = root / split / "metadata.jsonl"
         records = [json.loads(x) for x in path.open()]
-        target = root / "instance_png" if layout == "mask_file_name" else root / split / "masks"
-        target.mkdir(exist_ok=True)
         for record in records:
-            shutil.move(root / "masks" / record["file_name"], target / record["file_name"])
+            source = root / mask_of(record, split)
+            record.pop("mask_file_name", None)
             if layout == "mask_file_name":
+                target = root / "instance_png" / record["file_name"]
                 record["mask_file_name"] = f"../instance_png/{record['file_name']}"
+            elif layout == "split_masks_folder":
+                target = root / split / "masks" / record["file_name"]
+            else:
+                target = root / "masks" / record["file_name"]
+            target.parent.mkdir(exist_ok=True)
+            if source != target:
+                shutil.move(source, target)
         path.write_text("".join(json.dumps(r) + "\n" for r in records))
-    (root / "masks").rmdir()
     stats = compute_dataset_stats(root, workers=1)
     assert stats.overall.image_count == 40 and stats.masks.count == 40
     assert stats.masks.checked_against_boxes == 40 and stats.qa.problem_count == 0

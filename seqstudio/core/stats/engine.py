@@ -112,6 +112,7 @@ def compute_dataset_stats(
     max_pixels: int = DEFAULT_MAX_PIXELS,
     chunk_size: int | None = None,
     role: str = "image",
+    on_index: Callable[[FolderIndex], None] | None = None,
 ) -> DatasetStats:
     """Compute image statistics of a folder tree, per category (sub-folder) and overall.
 
@@ -151,6 +152,10 @@ def compute_dataset_stats(
         ``"image"`` (default): statistics over the images, masks counted apart (see
         :mod:`seqstudio.core.stats.index`); ``"mask"``: statistics over the masks instead,
         as if they were images (to inspect them on request).
+    on_index : callable or None
+        Receives the folder's :class:`~seqstudio.core.stats.index.FolderIndex` (roles,
+        labels, boxes, masks, parameters) as soon as it is read, before any decoding (the
+        app's gallery shows its first page from it). Not called for ``role="mask"``.
 
     Returns
     -------
@@ -172,6 +177,8 @@ def compute_dataset_stats(
         raise StatsInputError(f"max_pixels must be at least 1, got {max_pixels}")
     folder = validate_root(root)
     index = build_index(folder, cancel)
+    if on_index is not None and role == "image" and not (cancel is not None and cancel()):
+        on_index(index)
     if role == "mask":
         if not index.masks:
             raise StatsInputError(f"no masks in {str(root)!r} (masks are found from its manifests)")

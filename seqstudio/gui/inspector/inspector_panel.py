@@ -170,6 +170,7 @@ class InspectorPanel(QWidget):
         self.copy_button.clicked.connect(self.copy_table)
         self.json_button.clicked.connect(lambda: self._export("json"))
         self.csv_button.clicked.connect(lambda: self._export("csv"))
+        self.runner.indexed.connect(self.gallery.set_index)
         self.runner.progressed.connect(self._on_progress)
         self.runner.partial.connect(self._on_partial)
         self.runner.finished.connect(self._on_finished)
@@ -202,8 +203,8 @@ class InspectorPanel(QWidget):
         self.table.setRowCount(0)
         self.progress_bar.setValue(0)
         self.status_label.setText(f"scanning {folder}…")
-        self.runner.start(folder)
-        self.gallery.set_folder(folder)
+        self.gallery.clear(f"indexing {folder}…")
+        self.runner.start(folder)  # its index feeds the gallery before decoding starts
         self._set_running(True)
 
     def cancel(self) -> None:
@@ -302,6 +303,7 @@ class InspectorPanel(QWidget):
         """Cancel and await every worker (idempotent)."""
         self.runner.shutdown()
         self.gallery.shutdown()
+        self.plots.shutdown()
         self.tasks.shutdown()
 
     def is_any_running(self) -> bool:
@@ -312,6 +314,7 @@ class InspectorPanel(QWidget):
             or self.gallery.loader.is_running()
             or self.gallery.indexer.is_running()
             or self.gallery.filterer.is_running()
+            or self.plots.is_alive()
         )
 
 

@@ -1,13 +1,19 @@
-"""Five histograms of a scan, drawn with matplotlib's QtAgg canvas (GUI thread paints only).
+"""Five histograms of a scan, rendered by matplotlib (Agg) on a worker thread.
 
-Length and digit histograms are drawn per split (grouped bars, one colour per split)
-when more than one split has labels.
+The GUI thread only gathers the plain data (:func:`plot_data`) and paints the finished
+image: drawing five axes with text takes a second or more on a loaded machine, which
+would freeze the window if it ran in a paint event. Length and digit histograms are
+drawn per split (grouped bars of shares) when more than one split has labels.
 """
 
 from __future__ import annotations
 
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from matplotlib.figure import Figure
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QImage, QPixmap, QResizeEvent
+from PySide6.QtWidgets import QLabel, QSizePolicy
 
 from seqstudio.core.stats import DatasetStats
 from seqstudio.core.stats.pixelmaps import IntensityHistogram
@@ -21,32 +27,139 @@ TITLES = (
     "Image sizes",
     "Pixel intensity",
 )
+_EMPTY = {0: "no data (no manifest labels)", 1: "no data (no manifest labels)",
+          2: "no data (no manifest labels)", 3: "no data", 4: "waiting for the scan"}  # fmt: skip
 
 
-class StatsPlots(FigureCanvasQTAgg):
-    """Label, length, digit-class, image-size and intensity histograms."""
+def plot_data(stats: DatasetStats | None, intensity: IntensityHistogram | None):
+    """``(data per title, per-split length/digit histograms)`` to draw (plain data)."""
+    labels = stats.labels if stats else None
+    data = {
+        TITLES[0]: dict(list(labels.label_histogram.items())[:TOP_LABELS]) if labels else {},
+        TITLES[1]: dict(labels.length_histogram) if labels else {},
+        TITLES[2]: {str(d): n for d, n in enumerate(labels.digit_counts)} if labels else {},
+        TITLES[3]: dict(list(stats.overall.sizes.items())[:TOP_SIZES]) if stats else {},
+        TITLES[4]: (
+            {"counts": list(intensity.counts), "images": intensity.images}
+            if intensity is not None and intensity.images
+            else {}
+        ),
+    }
+    per_split = {
+        name: {
+            "lengths": dict(group.labels.length_histogram),
+            "digits": {str(d): n for d, n in enumerate(group.labels.digit_counts)},
+        }
+        for name, group in (stats.categories.items() if stats else [])
+        if group.labels is not None and group.labels.entries
+    }
+    return data, per_split
+
+
+def render_plots(data: dict, per_split: dict, width: int, height: int) -> QImage:
+    """Draw the five histograms into a ``width x height`` image (any thread)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width / 100, height / 100), dpi=100, layout="constrained")
+    canvas = FigureCanvasAgg(figure)
+    grid = figure.add_gridspec(2, 6)
+    axes = [figure.add_subplot(grid[0, 0:3]), figure.add_subplot(grid[0, 3:6]),
+            figure.add_subplot(grid[1, 0:2]), figure.add_subplot(grid[1, 2:4]),
+            figure.add_subplot(grid[1, 4:6])]  # fmt: skip
+    for k, xlabel in ((0, "label"), (1, "characters"), (2, "digit"), (3, "width×height")):
+        key = "lengths" if k == 1 else "digits"
+        if k in (1, 2) and len(per_split) > 1:
+            _split_bars(axes[k], TITLES[k], {n: v[key] for n, v in per_split.items()}, xlabel)
+        else:
+            _bar(axes[k], k, data[TITLES[k]], xlabel, rotate=k in (0, 3))
+    ax = axes[4]
+    ax.set_title(TITLES[4], fontsize=9)
+    if data[TITLES[4]]:
+        counts = data[TITLES[4]]["counts"]
+        ax.fill_between(range(256), counts, step="mid", color="#4a7ab5")
+        ax.set_yscale("log")
+        ax.set_xlim(0, 255)
+        ax.set_xlabel(f"grey level ({data[TITLES[4]]['images']:,} images)", fontsize=8)
+        ax.tick_params(labelsize=7)
+    else:
+        _empty(ax, 4)
+    canvas.draw()
+    pixels = np.ascontiguousarray(np.asarray(canvas.buffer_rgba())[:, :, :3])
+    h, w = pixels.shape[:2]
+    return QImage(pixels.data, w, h, pixels.strides[0], QImage.Format.Format_RGB888).copy()
+
+
+def _empty(ax, k: int) -> None:
+    ax.text(0.5, 0.5, _EMPTY[k], ha="center", va="center", transform=ax.transAxes, fontsize=8)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _bar(ax, k: int, data: dict, xlabel: str, rotate: bool) -> None:
+    ax.set_title(TITLES[k], fontsize=9)
+    if not data:
+        _empty(ax, k)
+        return
+    keys = [str(key) for key in data]
+    ax.bar(range(len(keys)), list(data.values()), color="#4a7ab5")
+    ax.set_xticks(range(len(keys)), keys, rotation=60 if rotate else 0, fontsize=7)
+    ax.tick_params(axis="y", labelsize=7)
+    ax.set_xlabel(xlabel, fontsize=8)
+
+
+def _split_bars(ax, title: str, per_split: dict[str, dict], xlabel: str) -> None:
+    ax.set_title(title + " per split", fontsize=9)
+    keys = sorted({key for data in per_split.values() for key in data}, key=str)
+    width = 0.8 / len(per_split)
+    for n, (split, data) in enumerate(sorted(per_split.items())):
+        total = sum(data.values()) or 1
+        xs = [i + n * width - 0.4 + width / 2 for i in range(len(keys))]
+        ax.bar(xs, [data.get(key, 0) / total for key in keys], width, label=split)
+    ax.set_xticks(range(len(keys)), [str(key) for key in keys], fontsize=7)
+    ax.tick_params(axis="y", labelsize=7)
+    ax.set_ylabel("share", fontsize=8)
+    ax.set_xlabel(xlabel, fontsize=8)
+    ax.legend(fontsize=7)
+
+
+class _Relay(QObject):
+    """Lives in the GUI thread; a signal emitted from the drawing thread arrives queued."""
+
+    done = Signal(int, object)
+
+
+class StatsPlots(QLabel):
+    """Label, length, digit-class, image-size and intensity histograms.
+
+    Signals
+    -------
+    rendered()
+        A new image of the plots is shown.
+    """
+
+    rendered = Signal()
 
     def __init__(self, parent=None) -> None:
-        self.figure = Figure(figsize=(10, 6), layout="constrained")
-        super().__init__(self.figure)
-        self.setParent(parent)
-        grid = self.figure.add_gridspec(2, 6)
-        self.axes = [
-            self.figure.add_subplot(grid[0, 0:3]),
-            self.figure.add_subplot(grid[0, 3:6]),
-            self.figure.add_subplot(grid[1, 0:2]),
-            self.figure.add_subplot(grid[1, 2:4]),
-            self.figure.add_subplot(grid[1, 4:6]),
-        ]
+        super().__init__(parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.setMinimumSize(200, 150)
         #: What each axis shows, as plain data (for tests and the status line).
         self.data: dict[str, dict] = {}
-        #: Per split, the length and digit histograms drawn (for tests).
+        #: Per split, the length and digit histograms drawn.
         self.per_split: dict[str, dict[str, dict]] = {}
         self._stats: DatasetStats | None = None
         self._intensity: IntensityHistogram | None = None
+        # A plain Python thread, not a QThread: matplotlib asks threading for the current
+        # thread, which would register a never-ending "dummy" thread for a QThread.
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="seqstudio-plots")
+        self._relay = _Relay(self)
+        self._relay.done.connect(self._on_done)
+        self._request = 0
         self._redraw()
 
-    def set_stats(self, stats: DatasetStats) -> None:
+    def set_stats(self, stats: DatasetStats | None) -> None:
         """Plot the scan's label and size histograms."""
         self._stats = stats
         self._redraw()
@@ -56,79 +169,37 @@ class StatsPlots(FigureCanvasQTAgg):
         self._intensity = intensity
         self._redraw()
 
-    def _split_bars(self, k: int, per_split: dict[str, dict], xlabel: str) -> None:
-        ax = self.axes[k]
-        ax.clear()
-        ax.set_title(TITLES[k] + " per split", fontsize=9)
-        keys = sorted({key for data in per_split.values() for key in data}, key=str)
-        width = 0.8 / len(per_split)
-        for n, (split, data) in enumerate(sorted(per_split.items())):
-            total = sum(data.values()) or 1
-            xs = [i + n * width - 0.4 + width / 2 for i in range(len(keys))]
-            ax.bar(xs, [data.get(key, 0) / total for key in keys], width, label=split)
-        ax.set_xticks(range(len(keys)), [str(key) for key in keys], fontsize=7)
-        ax.tick_params(axis="y", labelsize=7)
-        ax.set_ylabel("share", fontsize=8)
-        ax.set_xlabel(xlabel, fontsize=8)
-        ax.legend(fontsize=7)
-
-    def _bar(self, k: int, data: dict, xlabel: str, rotate: bool = False) -> None:
-        ax = self.axes[k]
-        ax.clear()
-        ax.set_title(TITLES[k], fontsize=9)
-        self.data[TITLES[k]] = dict(data)
-        if not data:
-            ax.text(0.5, 0.5, "no data (no manifest labels)" if k < 3 else "no data",
-                    ha="center", va="center", transform=ax.transAxes, fontsize=8)  # fmt: skip
-            ax.set_xticks([])
-            ax.set_yticks([])
-            return
-        keys = [str(key) for key in data]
-        ax.bar(range(len(keys)), list(data.values()), color="#4a7ab5")
-        ax.set_xticks(range(len(keys)), keys, rotation=60 if rotate else 0, fontsize=7)
-        ax.tick_params(axis="y", labelsize=7)
-        ax.set_xlabel(xlabel, fontsize=8)
-
     def _redraw(self) -> None:
-        stats, labels = self._stats, self._stats.labels if self._stats else None
-        label_hist = dict(list(labels.label_histogram.items())[:TOP_LABELS]) if labels else {}
-        self._bar(0, label_hist, "label", rotate=True)
-        self._bar(1, dict(labels.length_histogram) if labels else {}, "characters")
-        self._bar(
-            2, {str(d): n for d, n in enumerate(labels.digit_counts)} if labels else {}, "digit"
-        )
-        splits = {
-            name: group.labels
-            for name, group in (stats.categories.items() if stats else [])
-            if group.labels is not None and group.labels.entries
-        }
-        self.per_split = {
-            name: {
-                "lengths": dict(lab.length_histogram),
-                "digits": {str(d): n for d, n in enumerate(lab.digit_counts)},
-            }
-            for name, lab in splits.items()
-        }
-        if len(splits) > 1:
-            self._split_bars(1, {n: v["lengths"] for n, v in self.per_split.items()}, "characters")
-            self._split_bars(2, {n: v["digits"] for n, v in self.per_split.items()}, "digit")
-        sizes = dict(list(stats.overall.sizes.items())[:TOP_SIZES]) if stats else {}
-        self._bar(3, sizes, "width×height", rotate=True)
-        ax = self.axes[4]
-        ax.clear()
-        ax.set_title(TITLES[4], fontsize=9)
-        if self._intensity is not None and self._intensity.images:
-            counts = self._intensity.counts
-            self.data[TITLES[4]] = {"counts": list(counts), "images": self._intensity.images}
-            ax.fill_between(range(256), counts, step="mid", color="#4a7ab5")
-            ax.set_yscale("log")
-            ax.set_xlim(0, 255)
-            ax.set_xlabel(f"grey level ({self._intensity.images:,} images)", fontsize=8)
-            ax.tick_params(labelsize=7)
-        else:
-            self.data[TITLES[4]] = {}
-            ax.text(0.5, 0.5, "waiting for the scan", ha="center", va="center",
-                    transform=ax.transAxes, fontsize=8)  # fmt: skip
-            ax.set_xticks([])
-            ax.set_yticks([])
-        self.draw_idle()
+        self.data, self.per_split = plot_data(self._stats, self._intensity)
+        data, per_split = self.data, self.per_split
+        width, height = max(self.width(), 400), max(self.height(), 300)
+        if self._pool is None:
+            return
+        self._request += 1
+        request, relay = self._request, self._relay
+        future = self._pool.submit(render_plots, data, per_split, width, height)
+        future.add_done_callback(lambda done: relay.done.emit(request, done))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._redraw()
+
+    def _on_done(self, request: int, future: Future) -> None:
+        if request != self._request or future.cancelled():
+            return  # a newer drawing is on its way
+        error = future.exception()
+        if error is not None:
+            self.setText(f"cannot draw the plots: {error}")
+            return
+        self.setPixmap(QPixmap.fromImage(future.result()))
+        self.rendered.emit()
+
+    def is_alive(self) -> bool:
+        """Whether the drawing thread may still run (until :meth:`shutdown`)."""
+        return self._pool is not None
+
+    def shutdown(self) -> None:
+        """Drop waiting drawings and wait for the drawing thread to end."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None

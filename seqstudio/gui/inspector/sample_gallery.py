@@ -50,8 +50,10 @@ ROLE_POSITION = Qt.ItemDataRole.UserRole
 TAG_KEYS = {Qt.Key.Key_B: "bad", Qt.Key.Key_A: "ambiguous"}
 
 
-def _index_with_tags(root: str) -> tuple[FolderIndex, TagStore | None, str]:
-    index = build_index(root)
+def _index_with_tags(
+    root: str, index: FolderIndex | None = None
+) -> tuple[FolderIndex, TagStore | None, str]:
+    index = index or build_index(root)
     try:
         return index, TagStore.load(index.root), ""
     except StatsInputError as exc:
@@ -155,14 +157,24 @@ class SampleGallery(QWidget):
         self.list.itemClicked.connect(self._on_item_clicked)
 
     # ------------------------------------------------------------------ folder
-    def set_folder(self, root: str) -> None:
-        """Index ``root`` (and read its tags) on the worker; the first page follows."""
+    def clear(self, status: str = "") -> None:
+        """Show nothing (a new folder is coming)."""
         self.index = None
         self.tags = None
         self.filtered = []
+        self._missing = set()
         self.list.clear()
-        self.status.setText("indexing…")
+        self.status.setText(status)
+
+    def set_folder(self, root: str) -> None:
+        """Index ``root`` (and read its tags) on the worker; the first page follows."""
+        self.clear("indexing…")
         self.indexer.submit(lambda: _index_with_tags(root))
+
+    def set_index(self, index: FolderIndex) -> None:
+        """Show an index built elsewhere (the statistics scan); tags are read on the worker."""
+        self.clear("reading tags…")
+        self.indexer.submit(lambda: _index_with_tags(index.root, index))
 
     def _on_indexed(self, result: tuple[FolderIndex, TagStore | None, str]) -> None:
         index, tags, message = result

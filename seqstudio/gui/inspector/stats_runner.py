@@ -30,6 +30,7 @@ def _scan(root: str, workers: int | None, interval: float, report, cancel) -> ob
         cancel=cancel,
         on_partial=lambda value: report(("partial", value)),
         partial_interval=interval,
+        on_index=lambda value: report(("indexed", value)),
     )
     report(("finished", stats))
     if cancel():
@@ -45,6 +46,8 @@ class StatsRunner(QObject):
 
     Signals
     -------
+    indexed(FolderIndex)
+        The folder's roles and manifest facts, before any decoding.
     progressed(Progress)
         Image files processed of those found.
     partial(DatasetStats)
@@ -61,6 +64,7 @@ class StatsRunner(QObject):
         The scan thread ended (after any of the above).
     """
 
+    indexed = Signal(object)
     progressed = Signal(object)
     partial = Signal(object)
     finished = Signal(object)
