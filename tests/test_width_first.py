@@ -62,6 +62,8 @@ def test_grown_tables_draw_the_same_gaps():
         [gap_counts(5, 6).sample(budget[k : k + 1], uniforms[k : k + 1]) for k in range(500)]
     )
     assert np.array_equal(one_by_one, fresh)
+    scalar = [gap_counts(5, 6).sample_one(int(b), u.tolist()) for b, u in zip(budget, uniforms)]
+    assert np.array_equal(np.array(scalar), fresh)
 
 
 def test_sampler_is_uniform_over_the_feasible_set():

@@ -27,6 +27,7 @@ the same bytes, come out whether one image or a batch is drawn.
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 
 import numpy as np
 
@@ -53,6 +54,7 @@ class GapCounts:
         self._prefix = np.zeros((count, 2), np.float64)  # rows j = 0..count-1: [0, S(0), ...]
         self._prefix[:, 1] = 1.0  # N(j, 0) = 1, scaled below
         self._total = -1
+        self._lists: list[list[float]] | None = None  # rows as Python floats (one image)
         self._lock = threading.Lock()
         self._exponents = [((span + 1) ** j).bit_length() - 1 for j in range(count)]
         self._grow(0)
@@ -78,6 +80,7 @@ class GapCounts:
             rows[j, 0] = 0.0
             np.cumsum(row, out=rows[j, 1:])
         self._prefix = rows
+        self._lists = None
         self._total = size
 
     def prefix(self, j: int, total: int) -> np.ndarray:
@@ -87,6 +90,31 @@ class GapCounts:
                 if total > self._total:
                     self._grow(total)
         return self._prefix[j]
+
+    def sample_one(self, total: int, uniforms: list[float]) -> list[int]:
+        """:meth:`sample` for one image, in plain Python floats (the same numbers, bit
+        for bit: the same table entries and IEEE operations, ``bisect_left`` for
+        ``searchsorted``), without numpy's per-call overhead."""
+        lists = self._lists
+        if lists is None or total > self._total:
+            with self._lock:
+                if total > self._total:
+                    self._grow(total)
+                if self._lists is None:
+                    self._lists = self._prefix.tolist()
+                lists = self._lists
+        t = total
+        out = []
+        for i in range(self.count):
+            prefix = lists[self.count - i - 1]
+            top = min(t, self.span)
+            high = prefix[t + 1]
+            weight = high - prefix[t - top]
+            target = high - uniforms[i] * weight
+            value = min(max(t + 1 - bisect_left(prefix, target), 0), top)
+            out.append(value)
+            t -= value
+        return out
 
     def sample(self, total: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
         """Offsets ``h`` uniform over ``[0, span]^count`` with sum ≤ ``total``.
@@ -114,8 +142,13 @@ class GapCounts:
             high = prefix[t + 1]  # S(t)
             weight = high - prefix[t - top]  # Σ_{v ≤ top} N(j-1, t-v)
             target = high - uniforms[:, i] * weight
-            first = np.searchsorted(prefix, target, side="left")
-            value = np.clip(t + 1 - first, 0, top)
+            if self.span <= 8:  # few values: count them (same predicate as searchsorted)
+                value = np.zeros(n, np.int64)
+                for v in range(self.span):
+                    value += (prefix[np.maximum(t - v, 0)] >= target) & (v < top)
+            else:
+                first = np.searchsorted(prefix, target, side="left")
+                value = np.clip(t + 1 - first, 0, top)
             out[:, i] = value
             t -= value
         return out
@@ -163,6 +196,16 @@ def feasible_gaps(low: int, high: int, room: np.ndarray, uniforms: np.ndarray) -
     if count == 0:
         return np.zeros((len(budget), 0), np.int64)
     return low + gap_counts(count, high - low).sample(budget, uniforms)
+
+
+def feasible_gaps_one(low: int, high: int, room: int, uniforms: list[float]) -> list[int]:
+    """:func:`feasible_gaps` for one image (same result as a one-row call)."""
+    if room - len(uniforms) * low < 0:
+        raise ValueError("room is below the minimum gaps")
+    if not uniforms:
+        return []
+    offsets = gap_counts(len(uniforms), high - low).sample_one(room - len(uniforms) * low, uniforms)
+    return [low + h for h in offsets]
 
 
 def count_feasible(low: int, high: int, count: int, room: int) -> int:

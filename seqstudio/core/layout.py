@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from seqstudio.core.errors import SpecError
-from seqstudio.core.gapfit import feasible_gaps
+from seqstudio.core.gapfit import feasible_gaps, feasible_gaps_one
 from seqstudio.core.rng import STREAM_ALIGN, STREAM_EXACT, STREAM_FIT, STREAM_GAPS, ImageRandom
 from seqstudio.core.spec import GenerationSpec
 
@@ -207,8 +207,7 @@ def fit_gaps(spec: GenerationSpec, rand: ImageRandom, count: int, room: int) -> 
         return None
     if spec.spacing_mode == "fixed":
         return [rand.integer(STREAM_FIT, 0, lo, min(hi, room // count))] * count
-    uniforms = np.array([[rand.uniform(STREAM_FIT, k) for k in range(count)]])
-    return feasible_gaps(lo, hi, np.array([room]), uniforms)[0].tolist()
+    return feasible_gaps_one(lo, hi, room, [rand.uniform(STREAM_FIT, k) for k in range(count)])
 
 
 def fit_gap_rows(

@@ -11,6 +11,8 @@ spacing never changes which glyphs are drawn.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 STREAM_LENGTH = 1
@@ -88,6 +90,13 @@ def _mix_int(z: int) -> int:
     return z ^ (z >> 31)
 
 
+@functools.lru_cache(maxsize=65536)
+def _counter_hash(stream: int, k: int) -> int:
+    """The key-independent half of :meth:`ImageRandom.raw`, computed once per (stream, k)."""
+    counter = ((stream << 32) + k) & _MASK
+    return _mix_int((counter * _GOLDEN_INT + _GOLDEN_INT) & _MASK)
+
+
 def image_key(seed: int, index: int) -> int:
     """The key of one image (equal to ``image_keys(seed, [index])[0]``)."""
     seed_key = _mix_int((seed * _GOLDEN_INT + _GOLDEN_INT) & _MASK)
@@ -110,8 +119,7 @@ class ImageRandom:
 
     def raw(self, stream: int, k: int) -> int:
         """Random word ``k`` of ``stream``."""
-        counter = ((stream << 32) + k) & _MASK
-        return _mix_int(self.key ^ _mix_int((counter * _GOLDEN_INT + _GOLDEN_INT) & _MASK))
+        return _mix_int(self.key ^ _counter_hash(stream, k))
 
     def uniform(self, stream: int, k: int) -> float:
         """Uniform float in [0, 1)."""
