@@ -253,3 +253,23 @@ def test_touching_digits_batch_equals_single():
         sample = generator.generate(k)
         assert np.array_equal(batch.images[k], sample.image)
         assert np.array_equal(batch.masks[k], sample.mask)
+
+
+def test_cli_and_export_summaries_count_shrunk_images(tmp_path, capsys):
+    from seqstudio.cli import main
+    from seqstudio.core.export.shrunk import shrink_report
+
+    ops = tmp_path / "wide.json"
+    ops.write_text('[{"op": "scale", "params": {"factor": [1.0, 1.3]}}]')
+    common = ["--digits", "00000", "--width", "160", "--augment", str(ops), "--seed", "2"]
+    assert main(["generate", *common, "--count", "12", "-o", str(tmp_path / "g")]) == 0
+    generated = capsys.readouterr().out
+    assert main(["export", *common, "--count", "12", "-o", str(tmp_path / "e")]) == 0
+    exported = capsys.readouterr().out
+    report = shrink_report(tmp_path / "e")
+    assert report.total == 12 and 0 < report.shrunk < 12 and 0.7 < report.smallest_scale < 1
+    line = report.describe()
+    assert line.startswith(f"{report.shrunk} of 12 images were shrunk to fit, by at most ")
+    assert line in exported and line in generated
+    assert main(["export", "--digits", "00000", "--count", "5", "-o", str(tmp_path / "f")]) == 0
+    assert "shrunk" not in capsys.readouterr().out

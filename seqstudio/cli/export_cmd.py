@@ -189,6 +189,12 @@ def run(args: argparse.Namespace) -> int:
             f"exported {result.total:,} images ({splits}) to {result.out_dir}{resumed}: "
             f"{result.written:,} made in {result.elapsed:.1f} s ({result.rate:,.0f} images/s)"
         )
+        if spec.fit in ("pad", "scale") and any(op.enabled for op in spec.augment):
+            from seqstudio.core.export.shrunk import shrink_report
+
+            report = shrink_report(result.out_dir)  # only augmented digits can need it
+            if report.shrunk:
+                print(report.describe())
     return 0
 
 

@@ -70,8 +70,10 @@ def run(args: argparse.Namespace) -> int:
         _check_parent(Path(args.save_spec), "--save-spec")
     from seqstudio.core.cv import encode_png
 
+    scales = []
     for index, path in targets:
         sample = generator.generate(index, masks=args.masks)
+        scales.append(sample.params.get("scale_x", 1.0))
         write_atomic(path, encode_png(sample.image))
         if args.masks:
             write_atomic(path.with_name(path.stem + "_mask.png"), encode_png(sample.mask))
@@ -82,6 +84,13 @@ def run(args: argparse.Namespace) -> int:
         write_atomic(Path(args.save_spec), (spec.to_json() + "\n").encode())
     if args.count > 1:
         print(f"wrote {args.count} images to {args.output}")
+    shrunk = [s for s in scales if s < 1.0]
+    if shrunk and spec.fit == "pad":
+        print(
+            f"{len(shrunk)} of {len(scales)} images were shrunk to fit, "
+            f"by at most {(1 - min(shrunk)) * 100:.0f} % (augmented digits wider than the "
+            "width allows even with the minimum gaps)"
+        )
     return 0
 
 
