@@ -49,7 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--width", type=int, default=200)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--workers", type=int, default=1, help="DataLoader workers (default 1)")
-    parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    # One thread: on a busy 2-core machine a step took ~5x longer with two (threads wait
+    # for each other), and the DataLoader worker needs the other core.
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)

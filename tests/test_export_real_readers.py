@@ -163,3 +163,31 @@ def test_coco_with_masks_needs_pycocotools_or_says_so(tmp_path, monkeypatch):
         )
     assert info.value.field == "annotations" and "seqstudio[coco]" in str(info.value)
     assert not (tmp_path / "d").exists()
+
+
+def test_yolo_segments_trace_each_glyph_of_the_mask(tmp_path):
+    from seqstudio.core.cv import cv2
+
+    out = tmp_path / "d"
+    options = ExportOptions(annotations=("yolo-seg",), masks=True, workers=1)
+    export_dataset(RANDOM, 30, out, options)
+    assert "path:" in (out / "data.yaml").read_text()
+    for record in read_jsonl(out / "train" / "metadata.jsonl"):
+        mask = read_png(out / "train" / record["mask_file_name"])
+        lines = (out / "train" / record["file_name"].replace(".png", ".txt")).read_text()
+        rows = [line.split() for line in lines.splitlines()]
+        assert [int(row[0]) for row in rows] == [int(d) for d in record["digits"]]
+        for k, row in enumerate(rows, 1):
+            xy = np.array(row[1:], float).reshape(-1, 2) * (200, 28) - 0.5
+            drawn = np.zeros_like(mask, np.uint8)
+            cv2.fillPoly(drawn, [np.round(xy).astype(np.int32)], 1)
+            glyph = mask == k
+            assert (drawn.astype(bool) & glyph).sum() == glyph.sum()  # covers every pixel
+            assert drawn.sum() <= 1.2 * glyph.sum() + 4  # and little more (bridges, corners)
+
+
+def test_yolo_and_yolo_seg_exclude_each_other():
+    from seqstudio.core.errors import SpecError
+
+    with pytest.raises(SpecError, match="choose one"):
+        ExportOptions(annotations=("yolo", "yolo-seg"))

@@ -79,7 +79,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     out.add_argument(
         "--format",
         choices=("png", "jpg", "npz"),
-        help="png/jpg files (default png), or npz: one array file per split",
+        help="png/jpg files (default png), or npz: per split images.npy (+ masks.npy), labels.npz and metadata.jsonl",
     )
     out.add_argument(
         "--jpeg-quality", type=int, metavar="Q", help="JPEG quality 1..100 (default 95)"
@@ -87,7 +87,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     out.add_argument(
         "--annotations",
         metavar="LIST",
-        help="also write coco and/or yolo, e.g. coco,yolo",
+        help="also write coco and/or yolo (boxes) or yolo-seg (a polygon per glyph), e.g. coco,yolo",
     )
     out.add_argument(
         "--masks",

@@ -19,16 +19,18 @@ from torch import nn
 class CRNN(nn.Module):
     """Conv feature extractor → BiGRU over column groups → per-step class logits.
 
-    Three conv stages (3 × 3, batch norm, ReLU) with pooling take a ``(B, 1, 28, W)``
-    image to ``(B, C, 7, W/8)``; each of the ``W/8`` steps (its 7 × C features projected)
-    goes through a bidirectional GRU and a linear layer to ``classes + 1`` logits.
+    The image is averaged down 2× (MNIST strokes survive at 14 px and it makes every
+    later layer 4× cheaper: what lets it train in minutes on two CPU cores), then two
+    conv stages (3 × 3, batch norm, ReLU) with pooling give ``(B, C, H/4, W/8)``; each of
+    the ``W/8`` steps (its ``C × H/4`` features projected) goes through a bidirectional GRU
+    and a linear layer to ``classes + 1`` logits.
 
     Parameters
     ----------
     classes : int
         Number of glyph classes (10 for digits); index 0 of the output is the CTC blank.
     channels : tuple of int
-        Channels of the three convolution stages.
+        Channels of the two convolution stages.
     hidden : int
         GRU hidden size per direction.
     height : int
@@ -36,23 +38,22 @@ class CRNN(nn.Module):
     """
 
     def __init__(
-        self, classes: int = 10, channels=(16, 32, 64), hidden: int = 64, height: int = 28
+        self, classes: int = 10, channels=(24, 48), hidden: int = 64, height: int = 28
     ) -> None:
         super().__init__()
-        c1, c2, c3 = channels
+        c1, c2 = channels
 
         def block(cin: int, cout: int) -> list[nn.Module]:
             return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]
 
         self.features = nn.Sequential(
+            nn.AvgPool2d(2),  # H/2 × W/2
             *block(1, c1),
-            nn.MaxPool2d(2),  # H/2 × W/2
-            *block(c1, c2),
             nn.MaxPool2d(2),  # H/4 × W/4
-            *block(c2, c3),
+            *block(c1, c2),
             nn.MaxPool2d((1, 2)),  # H/4 × W/8
         )
-        self.project = nn.Linear(c3 * (height // 4), 2 * hidden)
+        self.project = nn.Linear(c2 * (height // 4), 2 * hidden)
         self.rnn = nn.GRU(2 * hidden, hidden, batch_first=True, bidirectional=True)
         self.head = nn.Linear(2 * hidden, classes + 1)
 

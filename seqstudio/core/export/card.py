@@ -240,6 +240,11 @@ def card_text(settings: dict, counts: dict[str, int], max_glyphs: int, params: P
         )
     if "yolo" in settings["annotations"]:
         files.append(f"- `{YOLO_YAML}` and `<split>/NNNNNN.txt`: YOLO boxes (class = class index)")
+    if "yolo-seg" in settings["annotations"]:
+        files.append(
+            f"- `{YOLO_YAML}` and `<split>/NNNNNN.txt`: YOLO segments, one polygon per glyph "
+            "traced from its mask (class = class index)"
+        )
     load = (
         "from datasets import load_dataset\n"
         'ds = load_dataset("DIR")            # image, label (string), digits, boxes'

@@ -12,7 +12,7 @@ from seqstudio.core.errors import SpecError
 #: Split names, in the order their images are numbered.
 SPLIT_NAMES = ("train", "val", "test")
 FORMATS = ("png", "jpg", "npz")
-ANNOTATIONS = ("coco", "yolo")
+ANNOTATIONS = ("coco", "yolo", "yolo-seg")
 MAX_COUNT = 1_000_000_000
 MAX_WORKERS = 256
 
@@ -27,11 +27,13 @@ class ExportOptions:
         ``(("train", 0.8), ("val", 0.1), ("test", 0.1))``; names from ``train``, ``val``,
         ``test``, ratios > 0 summing to 1. ``None``: one split named after ``spec.pool``.
     format : str
-        ``"png"``, ``"jpg"`` (one file per image) or ``"npz"`` (one array file per split).
+        ``"png"``, ``"jpg"`` (one file per image) or ``"npz"`` (packed arrays per split).
     jpeg_quality : int
         JPEG quality 1–100 for ``format="jpg"``.
     annotations : tuple of str
-        Any of ``"coco"``, ``"yolo"`` (image formats only).
+        Any of ``"coco"``, ``"yolo"`` (boxes) or ``"yolo-seg"`` (a polygon per glyph,
+        traced from its mask), image formats only; ``yolo`` and ``yolo-seg`` exclude each
+        other (both write ``<image>.txt``).
     masks : bool
         Also write each image's instance mask as a PNG (or a ``masks`` array with npz).
     sequences : str or Path or tuple of (str, int), optional
@@ -74,6 +76,10 @@ class ExportOptions:
                 raise SpecError("annotations", f"{name!r} is not one of: {', '.join(ANNOTATIONS)}")
         if len(set(annotations)) != len(annotations):
             raise SpecError("annotations", f"{','.join(annotations)} names a format twice")
+        if "yolo" in annotations and "yolo-seg" in annotations:
+            raise SpecError(
+                "annotations", "yolo and yolo-seg both write <image>.txt: choose one of them"
+            )
         if annotations and self.format == "npz":
             raise SpecError(
                 "annotations",

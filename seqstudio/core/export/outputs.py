@@ -38,7 +38,7 @@ def write_manifest_outputs(job: ExportJob, created: str) -> None:
                 max_glyphs=job.max_glyphs,
                 masks=opts.masks,
             )
-    if "yolo" in opts.annotations:
+    if "yolo" in opts.annotations or "yolo-seg" in opts.annotations:
         text = writers.yolo_yaml(out, [info.name for info in present], job.classes)
         writers.write_atomic(out / writers.YOLO_YAML, text.encode())
     write_card(out, job.settings, {info.name: info.count for info in present}, job.max_glyphs)

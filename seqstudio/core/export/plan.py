@@ -192,7 +192,7 @@ def _bytes_per_image(job: ExportJob, samples) -> float:
             _blocks(len(writers.encode_image(writers.mask_array(s.mask, len(s.labels)), "png", 0)))
             for s in samples
         )
-    if "yolo" in opts.annotations:
+    if "yolo" in opts.annotations or "yolo-seg" in opts.annotations:
         per += FILE_BLOCK
     if "coco" in opts.annotations:
         per += 150 * job.max_glyphs + 100

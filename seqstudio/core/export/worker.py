@@ -19,6 +19,7 @@ import numpy as np
 from seqstudio.core import rng
 from seqstudio.core.export import records, writers
 from seqstudio.core.export.checksums import file_line
+from seqstudio.core.export.yolo_seg import yolo_segments
 from seqstudio.core.export.splits import ExportPlan, SplitInfo, split_source
 from seqstudio.core.sample import Sample
 from seqstudio.core.spec import GenerationSpec
@@ -112,6 +113,11 @@ class WorkerState:
             self._generators.move_to_end(key)
         return entry
 
+    @property
+    def _need_masks(self) -> bool:
+        """Masks are drawn when written, or when YOLO polygons are traced from them."""
+        return self.config.masks or "yolo-seg" in self.config.annotations
+
     def run(self, chunk: Chunk, should_stop: Callable[[], bool]) -> ChunkResult:
         """Generate, encode and write ``chunk``; stop early (returning a prefix) if asked."""
         gen, index_map = self.generator(chunk.split, chunk.line)
@@ -153,9 +159,12 @@ class WorkerState:
             rel = records.mask_file_name(stem)
             writers.write_atomic(split_dir / rel, encoded)
             files.append(file_line(index, f"{split}/{rel}", encoded))
-        if "yolo" in cfg.annotations:
+        if "yolo" in cfg.annotations or "yolo-seg" in cfg.annotations:
             classes = [self.class_id[label] for label in labels]
-            text = writers.yolo_text(boxes, classes, *size)
+            if "yolo-seg" in cfg.annotations:
+                text = yolo_segments(mask, classes, *size)
+            else:
+                text = writers.yolo_text(boxes, classes, *size)
             writers.write_atomic(split_dir / f"{stem}.txt", text)
             files.append(file_line(index, f"{split}/{stem}.txt", text))
         file_name = f"{stem}.{cfg.format}"
@@ -167,12 +176,11 @@ class WorkerState:
     def _run_files(self, chunk: Chunk, gen, index_map, should_stop) -> ChunkResult:
         if gen.vectorised:
             return self._run_files_vectorised(chunk, gen, index_map, should_stop)
-        cfg = self.config
         size = (gen.spec.width, gen.spec.height)
         lines: list[str] = []
         csv_rows: list[str] = []
         files: list[str] = []
-        for sample in self._samples(chunk, gen, cfg.masks, should_stop):
+        for sample in self._samples(chunk, gen, self._need_masks, should_stop):
             if should_stop():
                 break
             file_name = self._write_files(
@@ -191,16 +199,15 @@ class WorkerState:
 
     def _run_files_vectorised(self, chunk: Chunk, gen, index_map, should_stop) -> ChunkResult:
         """Files of one fixed sequence: written from the batch arrays, records from a template."""
-        cfg = self.config
         size = (gen.spec.width, gen.spec.height)
-        batch = gen.batch(chunk.start, chunk.count, masks=cfg.masks)
+        batch = gen.batch(chunk.start, chunk.count, masks=self._need_masks)
         labels = tuple(gen.spec.digits)
         names: list[str] = []
         files: list[str] = []
         for k in range(chunk.count):
             if should_stop():
                 break
-            mask = batch.masks[k] if cfg.masks else None
+            mask = batch.masks[k] if self._need_masks else None
             names.append(
                 self._write_files(
                     chunk.split,
