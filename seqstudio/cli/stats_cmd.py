@@ -156,6 +156,11 @@ class ProgressBar:
     def __call__(self, progress) -> None:
         from seqstudio.core.progress import format_duration
 
+        if progress.total <= 0:  # reading the manifests: no total known yet
+            self.stream.write(f"\rreading manifests: {progress.done:,} records ")
+            self.stream.flush()
+            self.drawn = True
+            return
         filled = int(self.width * progress.fraction)
         bar = "#" * filled + "." * (self.width - filled)
         self.stream.write(

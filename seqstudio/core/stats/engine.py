@@ -176,7 +176,7 @@ def compute_dataset_stats(
     if max_pixels < 1:
         raise StatsInputError(f"max_pixels must be at least 1, got {max_pixels}")
     folder = validate_root(root)
-    index = build_index(folder, cancel)
+    index = build_index(folder, cancel, progress)
     if on_index is not None and role == "image" and not (cancel is not None and cancel()):
         on_index(index)
     if role == "mask":

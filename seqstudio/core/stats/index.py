@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from seqstudio.core.progress import ProgressCallback, ProgressTracker
 from seqstudio.core.stats.manifest import iter_manifest
 from seqstudio.core.stats.model import ROOT_CATEGORY, FileProblem
 from seqstudio.core.stats.records import ParamColumns, SeqRecord, read_records
@@ -169,7 +170,9 @@ def _under(rel: str, folders: Iterable[str]) -> bool:
 
 
 def build_index(
-    root: str | os.PathLike[str], cancel: Callable[[], bool] | None = None
+    root: str | os.PathLike[str],
+    cancel: Callable[[], bool] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> FolderIndex:
     """Walk ``root`` once, read its manifests and give every file a role.
 
@@ -178,7 +181,12 @@ def build_index(
     root : path
         The folder.
     cancel : callable or None
-        Polled by the walk; when it returns true the index is what was found so far.
+        Polled by the walk and between manifest records; when it returns true the index
+        is what was found so far.
+    progress : callable or None
+        Receives :class:`~seqstudio.core.progress.Progress` while manifests are read
+        (``done``: records read, ``total`` 0: unknown), a few times a second, so a
+        manifest of millions of rows shows that work is going on.
 
     Returns
     -------
@@ -212,12 +220,16 @@ def build_index(
     if isinstance(settings, dict) and settings.get("masks") and settings.get("format") != "npz":
         mask_folders.add("masks")
     # metadata.jsonl first: it carries boxes, masks and glyphs; labels.csv adds labels.
+    reading = ProgressTracker(0, progress, min_interval=0.25)
     for manifest in sorted(index.manifests, key=lambda m: not m.endswith(".jsonl")):
         named = index.named.setdefault(manifest, set())
         if manifest.endswith(".jsonl"):
             split = posixpath.dirname(manifest) or ROOT_CATEGORY
             glyphs = index.glyphs.setdefault(split, set())
             for item in read_records(folder, manifest, index.params):
+                reading.advance()
+                if cancel is not None and reading.done % 4096 == 0 and cancel():
+                    break
                 if isinstance(item, FileProblem):
                     index.problems.append(item)
                     continue

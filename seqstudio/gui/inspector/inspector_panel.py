@@ -222,6 +222,9 @@ class InspectorPanel(QWidget):
             button.setEnabled(self.stats is not None)
 
     def _on_progress(self, progress: Progress) -> None:
+        if progress.total <= 0:  # still reading the manifests
+            self.status_label.setText(f"reading manifests: {progress.done:,} records")
+            return
         self.progress_bar.setValue(round(progress.fraction * 1000))
         self.status_label.setText(
             f"{progress.done:,} / {progress.total:,} files · {progress.rate:,.0f} files/s · "
