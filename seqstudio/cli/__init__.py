@@ -17,6 +17,7 @@ from collections.abc import Sequence
 SUBCOMMAND_MODULES = (
     "seqstudio.cli.generate_cmd",
     "seqstudio.cli.export_cmd",
+    "seqstudio.cli.merge_cmd",
     "seqstudio.cli.stats_cmd",
     "seqstudio.cli.data_cmd",
     "seqstudio.cli.desktop_cmd",

@@ -9,6 +9,15 @@ import signal
 import sys
 import threading
 
+from seqstudio.cli.scale_args import (
+    DEFAULT_IMAGES_PER_FILE,
+    add_scale_arguments,
+    dry_run_text,
+    prepare_job,
+    run_job,
+    summary,
+)
+from seqstudio.cli.scale_args import OPTION_OF_FIELD as SCALE_OPTION_OF_FIELD
 from seqstudio.cli.spec_args import _option_name, add_spec_arguments, spec_from_args
 from seqstudio.core.errors import DataError, SpecError
 
@@ -26,6 +35,7 @@ _OPTION_OF_FIELD = {
     "chunk_size": "--chunk-size",
     "memory_limit": "--memory-limit",
     "resume": "--resume",
+    **SCALE_OPTION_OF_FIELD,
     "random": "--random-length",
     "crop": "--crop",
     "invert": "--invert",
@@ -78,8 +88,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     out.add_argument(
         "--format",
-        choices=("png", "jpg", "npz"),
-        help="png/jpg files (default png), or npz: per split images.npy (+ masks.npy), labels.npz and metadata.jsonl",
+        choices=("png", "jpg", "npz", "webdataset", "parquet"),
+        help="png/jpg files (default png), npz: per split images.npy (+ masks.npy), labels.npz "
+        "and metadata.jsonl, webdataset: tar shards of PNG+JSON, parquet: Parquet shards of "
+        "PNG bytes and label columns",
     )
     out.add_argument(
         "--jpeg-quality", type=int, metavar="Q", help="JPEG quality 1..100 (default 95)"
@@ -122,17 +134,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "exit 1 if any is missing or damaged (--resume repairs them)",
     )
     out.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+    add_scale_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Validate everything, export, print a summary; return the exit code."""
-    from seqstudio.core.export import (
-        ExportError,
-        FolderNotEmptyError,
-        prepare_export,
-        run_export,
-    )
+    from seqstudio.core.export import ExportError, FolderNotEmptyError
     from seqstudio.core.export.resume import ResumeConflict, has_dataset_json
 
     if args.memory_limit is not None:
@@ -149,7 +157,10 @@ def run(args: argparse.Namespace) -> int:
             spec, count, options = _recorded_settings(args)
         else:
             spec, count, options = _settings_from_args(args)
-        job = prepare_export(spec, count, args.output, options)  # validates; writes nothing
+        job, destination = prepare_job(args, spec, count, options)  # validates; writes nothing
+        if args.dry_run:
+            print(dry_run_text(args, job))
+            return 0
     except ResumeConflict as exc:
         raise SpecError(_conflicting_option(exc.field, args), exc.message) from None
     except SpecError as exc:
@@ -167,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
     bar = None if args.quiet else _ProgressBar(sys.stderr)
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
-        result = run_export(job, progress=bar, cancel=stop.is_set)
+        result = run_job(args, job, destination, progress=bar, cancel=stop.is_set)
     finally:
         signal.signal(signal.SIGINT, previous)
         if bar is not None:
@@ -180,6 +191,11 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_CANCELLED
+    line = summary(args, result, job, destination)
+    if line is not None:
+        if not args.quiet:
+            print(line)
+        return 0
     if not args.quiet:
         splits = ", ".join(f"{name} {n:,}" for name, n in result.split_counts.items() if n)
         resumed = f", {result.already_done:,} already there" if result.already_done else ""
@@ -241,6 +257,9 @@ def _settings_from_args(args: argparse.Namespace):
         sequences=args.sequences,
         workers=args.workers,
         chunk_size=args.chunk_size,
+        images_per_file=(
+            args.images_per_file if args.images_per_file is not None else DEFAULT_IMAGES_PER_FILE
+        ),
         resume=args.resume,
         overwrite=args.overwrite,
     )
@@ -249,7 +268,7 @@ def _settings_from_args(args: argparse.Namespace):
 
 def _recorded_settings(args: argparse.Namespace):
     """``(spec, count, options)`` from DIR/dataset.json; options given must agree with it."""
-    from seqstudio.core.export import parse_splits, resume_settings
+    from seqstudio.core.export import ResumeConflict, parse_splits, resume_settings
 
     recorded = resume_settings(args.output)
     resolved = recorded.with_given(
@@ -264,6 +283,11 @@ def _recorded_settings(args: argparse.Namespace):
         workers=args.workers,
         chunk_size=args.chunk_size,
     )
+    recorded_per_file = resolved.options.images_per_file
+    if args.images_per_file is not None and args.images_per_file != recorded_per_file:
+        raise ResumeConflict(
+            "images_per_file", str(args.images_per_file), str(recorded_per_file), recorded.path
+        )
     return tuple(resolved)
 
 

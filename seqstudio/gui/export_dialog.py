@@ -62,6 +62,7 @@ from seqstudio.gui.export_runner import (
 from seqstudio.gui.latest_worker import LatestWorker
 from seqstudio.gui.model import GeneratorModel
 from seqstudio.gui.panels.base import ERROR_STYLE, signals_blocked
+from seqstudio.gui.scale_out_row import SHARD_FORMAT_ITEMS, ScaleOutRow
 from seqstudio.gui.settings import AppSettings
 
 SOURCES = ("digits", "random", "file")
@@ -235,6 +236,8 @@ class ExportDialog(QDialog):
         self.format_combo.addItem("PNG files", "png")
         self.format_combo.addItem("JPEG files", "jpg")
         self.format_combo.addItem("Packed npz (one array file per split)", "npz")
+        for text, data in SHARD_FORMAT_ITEMS:
+            self.format_combo.addItem(text, data)
         oform.addRow("Format:", self.format_combo)
         self.coco_check = QCheckBox("COCO")
         self.yolo_check = QCheckBox("YOLO")
@@ -250,6 +253,8 @@ class ExportDialog(QDialog):
         self.workers_spin = QSpinBox()
         self.workers_spin.setRange(1, MAX_WORKERS)
         oform.addRow("Workers:", self.workers_spin)
+        self.scale_row = ScaleOutRow()
+        oform.addRow("Scale out:", self.scale_row)
 
         self.estimate_label = QLabel("checking…")
         self.estimate_label.setWordWrap(True)
@@ -320,6 +325,7 @@ class ExportDialog(QDialog):
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
         self.runner.resolved.connect(self._show_recorded)
+        self.scale_row.edited.connect(self._on_edited)
         self.model.specChanged.connect(self._on_edited)
         self.model.problemsChanged.connect(self._on_edited)
 
@@ -384,13 +390,15 @@ class ExportDialog(QDialog):
             masks=self.masks_check.isChecked(),
             sequences=sequences,
             workers=self.workers_spin.value(),
+            images_per_file=self.scale_row.images_per_file(),
             resume=existing == "resume",
             overwrite=existing == "overwrite",
         )
         folder = self.folder_edit.text().strip()
         if not folder:
             raise SpecError("folder", "choose an output folder")
-        return ExportRequest(spec, self.count_spin.value(), folder, options)
+        cluster = self.scale_row.cluster()
+        return ExportRequest(spec, self.count_spin.value(), folder, options, cluster)
 
     # ------------------------------------------------------------------ editing
     def _on_edited(self, *_) -> None:
@@ -406,7 +414,8 @@ class ExportDialog(QDialog):
         self.lengths_row.setEnabled(source == "random")
         self.sequences_row.setEnabled(source == "file")
         self.splits_edit.setEnabled(self.splits_check.isChecked())
-        npz = self.format_combo.currentData() == "npz"
+        npz = self.format_combo.currentData() not in ("png", "jpg")  # packed: no files
+        self.scale_row.set_format(self.format_combo.currentData())
         for box in (self.coco_check, self.yolo_check):
             box.setEnabled(not npz)
             if npz and box.isChecked():
@@ -512,7 +521,8 @@ class ExportDialog(QDialog):
             self.lengths_row.setEnabled(source == "random")
             self.sequences_row.setEnabled(source == "file")
             self.splits_edit.setEnabled(self.splits_check.isChecked())
-            npz = self.format_combo.currentData() == "npz"
+            npz = self.format_combo.currentData() not in ("png", "jpg")
+            self.scale_row.set_format(self.format_combo.currentData())
             self.coco_check.setEnabled(not npz)
             self.yolo_check.setEnabled(not npz)
 
@@ -521,7 +531,7 @@ class ExportDialog(QDialog):
             self.source_combo, self.lengths_row, self.sequences_row, self.count_spin,
             self.seed_edit, self.splits_check, self.splits_edit, self.folder_edit,
             self.folder_button, self.existing_combo, self.format_combo, self.coco_check,
-            self.yolo_check, self.masks_check, self.workers_spin,
+            self.yolo_check, self.masks_check, self.workers_spin, *self.scale_row.inputs(),
         ]  # fmt: skip
 
     def is_ready(self) -> bool:

@@ -48,6 +48,7 @@ class ExportRequest:
     count: int
     out_dir: str
     options: ExportOptions
+    cluster: str | None = None  # Dask: None no, "" a local cluster, else the scheduler address
 
     def resumed(self) -> ExportRequest:
         """The same export, finishing what is already in the folder."""
@@ -194,7 +195,7 @@ def recorded_export(
     options = dataclasses.replace(
         options, workers=request.options.workers, chunk_size=request.options.chunk_size
     )
-    run = ExportRequest(spec, count, request.out_dir, options)
+    run = ExportRequest(spec, count, request.out_dir, options, request.cluster)
     return RecordedExport(run, recorded, _differences(current or request, recorded))
 
 
@@ -340,6 +341,8 @@ class ExportRunner(QObject):
                 if found is not None:
                     run = found.request
                     progress(found)
+            if run.cluster is not None:
+                return export_on_dask(run, progress, cancel)
             return export_dataset(
                 run.spec,
                 run.count,
@@ -391,6 +394,23 @@ class ExportRunner(QObject):
         # reported inline by the dialog, never raised into Qt
         self._job.finish()
         self.failed.emit(failure_of(exc))
+
+
+def export_on_dask(request: ExportRequest, progress, cancel) -> ExportResult:
+    """Run ``request`` on Dask (see :mod:`seqstudio.core.export.cluster`); worker thread only."""
+    from seqstudio.core.export.cluster import DaskExecutor
+    from seqstudio.core.export.unit_export import export_in_units
+
+    executor = DaskExecutor(request.cluster or None, request.options.worker_count)
+    return export_in_units(
+        request.spec,
+        request.count,
+        request.out_dir,
+        request.options,
+        executor=executor,
+        progress=progress,
+        cancel=cancel,
+    )
 
 
 def folder_state(path: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from seqstudio._version import __version__
 from seqstudio.core.export.coco import MNIST_LICENSE, glyph_license
+from seqstudio.core.export.units import SHARD_SUFFIX
 from seqstudio.core.export.writers import (
     CARD_NAME,
     COCO_NAME,
@@ -173,6 +174,10 @@ def card_header(settings: dict, counts: dict[str, int], params: ParamsSchema) ->
         else {"split": split, "path": f"{split}/{METADATA}"}
         for split in counts
     ]
+    shard_suffix = SHARD_SUFFIX.get(settings["format"])
+    if shard_suffix:  # the shard files themselves; their readers know their columns
+        data_files = [{"split": split, "path": f"{split}/*{shard_suffix}"} for split in counts]
+        params_features = None
     license_id = (
         "cc-by-sa-3.0" if glyph_license(settings["spec"]["source"]) == MNIST_LICENSE else "other"
     )
@@ -213,7 +218,13 @@ def card_text(settings: dict, counts: dict[str, int], max_glyphs: int, params: P
         f"- `<split>/{METADATA}`: one record per image (label, digits, boxes `[x, y, w, h]` "
         "of each glyph's ink, gaps, parameters, glyph indices, global index, seed, key)"
     ]
-    if npz:
+    if settings["format"] in SHARD_SUFFIX:
+        files.append(
+            f"- `<split>/<split>-NNNNNN{SHARD_SUFFIX[settings['format']]}`: "
+            f"{settings['images_per_file']:,} images per shard file ({settings['format']}: "
+            "PNG bytes with each image's record; see the seqstudio README)"
+        )
+    elif npz:
         files.append(
             "- `<split>/images.npy` (N, H, W) uint8 (load with `numpy.load(..., mmap_mode='r')`), "
             "`<split>/labels.npz` (labels, lengths, classes, boxes, glyph_indices, index)"

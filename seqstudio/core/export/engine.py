@@ -23,7 +23,7 @@ from seqstudio.core.export.folder import check_folder, clear_folder, open_splits
 from seqstudio.core.export.job import ExportJob
 from seqstudio.core.export.lock import export_lock
 from seqstudio.core.export.manifest import write_dataset_json
-from seqstudio.core.export.options import ExportOptions
+from seqstudio.core.export.options import SHARD_FORMATS, ExportOptions
 from seqstudio.core.export.outputs import write_manifest_outputs
 from seqstudio.core.export.plan import prepare_export
 from seqstudio.core.export.scheduler import (
@@ -151,6 +151,10 @@ def run_export(
     -------
     ExportResult
     """
+    if job.options.format in SHARD_FORMATS:  # written in units, see export.unit_export
+        from seqstudio.core.export.unit_export import run_units
+
+        return run_units(job, progress, cancel)
     start_time = time.perf_counter()
     out = job.out_dir
     made = not out.exists()

@@ -11,7 +11,10 @@ from seqstudio.core.errors import SpecError
 
 #: Split names, in the order their images are numbered.
 SPLIT_NAMES = ("train", "val", "test")
-FORMATS = ("png", "jpg", "npz")
+FORMATS = ("png", "jpg", "npz", "webdataset", "parquet")
+#: Formats written as shard files of ``images_per_file`` images each (see export.units).
+SHARD_FORMATS = ("webdataset", "parquet")
+MAX_IMAGES_PER_FILE = 10_000_000
 ANNOTATIONS = ("coco", "yolo", "yolo-seg")
 MAX_COUNT = 1_000_000_000
 MAX_WORKERS = 256
@@ -27,7 +30,9 @@ class ExportOptions:
         ``(("train", 0.8), ("val", 0.1), ("test", 0.1))``; names from ``train``, ``val``,
         ``test``, ratios > 0 summing to 1. ``None``: one split named after ``spec.pool``.
     format : str
-        ``"png"``, ``"jpg"`` (one file per image) or ``"npz"`` (packed arrays per split).
+        ``"png"``, ``"jpg"`` (one file per image), ``"npz"`` (one array file per split),
+        ``"webdataset"`` (tar shards of PNG + JSON) or ``"parquet"`` (one Parquet file per
+        shard: PNG bytes and typed label columns).
     jpeg_quality : int
         JPEG quality 1–100 for ``format="jpg"``.
     annotations : tuple of str
@@ -44,6 +49,8 @@ class ExportOptions:
         Worker processes; ``None`` uses every core. ``1`` works in the calling process.
     chunk_size : int, optional
         Images per unit of work; ``None`` chooses by the generator's speed.
+    images_per_file : int
+        Images per tar/Parquet shard file (``webdataset``/``parquet`` only).
     resume : bool
         Finish an interrupted export in the folder (its ``dataset.json`` must match).
     overwrite : bool
@@ -58,6 +65,7 @@ class ExportOptions:
     sequences: str | Path | tuple[tuple[str, int], ...] | None = None
     workers: int | None = None
     chunk_size: int | None = None
+    images_per_file: int = 10_000
     resume: bool = False
     overwrite: bool = False
 
@@ -80,10 +88,11 @@ class ExportOptions:
             raise SpecError(
                 "annotations", "yolo and yolo-seg both write <image>.txt: choose one of them"
             )
-        if annotations and self.format == "npz":
+        if annotations and self.format not in ("png", "jpg"):
             raise SpecError(
                 "annotations",
-                f"{','.join(annotations)} needs image files; it cannot be used with format npz",
+                f"{','.join(annotations)} needs image files; it cannot be used with format "
+                f"{self.format}",
             )
         object.__setattr__(self, "annotations", tuple(a for a in ANNOTATIONS if a in annotations))
         if self.sequences is not None and not isinstance(self.sequences, (str, Path)):
@@ -97,6 +106,7 @@ class ExportOptions:
             _check_int("workers", self.workers, 1, MAX_WORKERS)
         if self.chunk_size is not None:
             _check_int("chunk_size", self.chunk_size, 1, 1_000_000)
+        _check_int("images_per_file", self.images_per_file, 1, MAX_IMAGES_PER_FILE)
         if self.resume and self.overwrite:
             raise SpecError("resume", "cannot be combined with overwrite (choose one)")
 

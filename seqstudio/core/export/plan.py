@@ -17,7 +17,7 @@ from seqstudio.core.export import writers
 from seqstudio.core.export.coco import check_segmentation_support
 from seqstudio.core.export.folder import FILE_BLOCK, check_folder
 from seqstudio.core.export.job import ExportJob
-from seqstudio.core.export.options import MAX_COUNT, ExportOptions
+from seqstudio.core.export.options import MAX_COUNT, SHARD_FORMATS, ExportOptions
 from seqstudio.core.export.sources import SequenceLine, lines_from_records, read_sequences
 from seqstudio.core.export.splits import build_plan, split_source
 from seqstudio.core.export.worker import spec_for
@@ -52,6 +52,21 @@ def prepare_export(
         Bad count, spec, sequences file or options.
     ExportError
         The folder cannot be used.
+    """
+    job = plan_job(spec, count, out_dir, options)
+    check_folder(job)
+    return job
+
+
+def plan_job(
+    spec: GenerationSpec, count: int, out_dir: str | Path, options: ExportOptions
+) -> ExportJob:
+    """:func:`prepare_export` without the folder checks (for exports to fsspec URLs).
+
+    Raises
+    ------
+    SpecError
+        Bad count, spec, sequences file or options.
     """
     if not isinstance(spec, GenerationSpec):
         raise SpecError("spec", f"{spec!r} is not a GenerationSpec")
@@ -93,7 +108,6 @@ def prepare_export(
     _fit_memory(job, source)  # before any glyph pool is scaled to the spec's height
     _check_generators(job, source)
     job.settings = _settings(job)
-    check_folder(job)
     return job
 
 
@@ -222,4 +236,5 @@ def _settings(job: ExportJob) -> dict:
         "classes": list(job.classes),
         # The glyphs themselves: a changed folder or font under the same path is refused on resume.
         "source_fingerprint": source_fingerprint(job.spec.source),
+        **({"images_per_file": opts.images_per_file} if opts.format in SHARD_FORMATS else {}),
     }

@@ -195,8 +195,17 @@ def resume_settings(out_dir: str | Path) -> ResumeSettings:
         cannot use.
     """
     folder = Path(out_dir).expanduser()
-    doc = read_dataset_json(folder)
-    path = folder / DATASET_JSON
+    return settings_from_document(read_dataset_json(folder), folder / DATASET_JSON)
+
+
+def settings_from_document(doc: dict[str, Any], path: Path) -> ResumeSettings:
+    """The :class:`ResumeSettings` a ``dataset.json`` document (read from ``path``) records.
+
+    Raises
+    ------
+    ExportError
+        If the document records settings this version cannot use.
+    """
     settings = doc["settings"]
     try:
         spec = GenerationSpec.from_dict(settings["spec"])
@@ -215,6 +224,7 @@ def resume_settings(out_dir: str | Path) -> ResumeSettings:
             annotations=tuple(settings.get("annotations") or ()),
             masks=settings.get("masks", False),
             sequences=tuple(tuple(line) for line in lines) if lines is not None else None,
+            images_per_file=settings.get("images_per_file", 10_000),
             resume=True,
         )
     except SpecError as exc:

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -41,6 +42,15 @@ class WorkerConfig:
     name_digits: int
     npy_offsets: dict  # split -> {"images": offset, "masks": offset}
     mask_dtype: str = "uint8"
+
+
+class Drawn(NamedTuple):
+    """One generated image as the shard formats need it."""
+
+    index: int
+    image: np.ndarray
+    mask: np.ndarray | None
+    labels: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -124,6 +134,33 @@ class WorkerState:
         if self.config.format == "npz":
             return self._run_npz(chunk, gen, index_map)
         return self._run_files(chunk, gen, index_map, should_stop)
+
+    def drawn_with_records(
+        self, chunk: Chunk, should_stop: Callable[[], bool]
+    ) -> tuple[list[Drawn], list[str]]:
+        """The chunk's images (a prefix if stopped) and their manifest lines (``row`` heads).
+
+        For the packed shard formats (:mod:`seqstudio.core.export.shard_files`): the lines
+        equal the npz export's records, one per image, each ending in a newline.
+        """
+        gen, index_map = self.generator(chunk.split, chunk.line)
+        masks = self.config.masks
+        if not gen.vectorised:
+            samples = list(self._samples(chunk, gen, masks, should_stop))
+            drawn = [Drawn(s.index, s.image, s.mask, s.labels) for s in samples]
+            rows = range(chunk.row, chunk.row + len(samples))
+            return drawn, [self._record(s, index_map, None, r) for s, r in zip(samples, rows)]
+        if should_stop():
+            return [], []
+        batch = gen.batch(chunk.start, chunk.count, masks=masks)
+        labels = tuple(gen.spec.digits)
+        drawn = [
+            Drawn(chunk.start + k, batch.images[k], batch.masks[k] if masks else None, labels)
+            for k in range(chunk.count)
+        ]
+        rows = np.arange(chunk.row, chunk.row + chunk.count)
+        text = self._batch_records(gen, index_map, batch, chunk.count, rows=rows)
+        return drawn, [line + "\n" for line in text[:-1].split("\n")]
 
     # -------------------------------------------------------------- samples
     def _samples(self, chunk: Chunk, gen, masks: bool, should_stop: Callable[[], bool]):
