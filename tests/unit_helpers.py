@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-
 COCO_NAME = "_annotations.coco.json"
 YOLO_YAML = "data.yaml"
 

@@ -20,8 +20,8 @@ import numpy as np
 from seqstudio.core import rng
 from seqstudio.core.export import records, writers
 from seqstudio.core.export.checksums import file_line
-from seqstudio.core.export.yolo_seg import yolo_segments
 from seqstudio.core.export.splits import ExportPlan, SplitInfo, split_source
+from seqstudio.core.export.yolo_seg import yolo_segments
 from seqstudio.core.sample import Sample
 from seqstudio.core.spec import GenerationSpec
 
