@@ -81,13 +81,13 @@ class CompareView(QWidget):
         layout.addWidget(self.verdict)
         layout.addWidget(self.error)
         layout.addWidget(self.table, 1)
-        layout.addWidget(
-            QLabel(
-                "Distances lie in [0, 1]: histograms by total variation, channel mean/std "
-                "by their shift in standard deviations (capped at 1). Values in brackets "
-                "are not ranked (counts; labels that never repeat)."
-            )
+        legend = QLabel(
+            "Distances lie in [0, 1]: histograms by total variation, channel mean/std "
+            "by their shift in standard deviations (capped at 1). Values in brackets "
+            "are not ranked (counts; labels that never repeat)."
         )
+        legend.setWordWrap(True)
+        layout.addWidget(legend)
         self.a_combo.currentIndexChanged.connect(self._on_choice)
         self.b_combo.currentIndexChanged.connect(self._on_choice)
         self.folder_button.clicked.connect(self._on_folder)

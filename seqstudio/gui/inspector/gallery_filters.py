@@ -50,9 +50,14 @@ class GalleryFilters(QWidget):
         self.shuffle_check = QCheckBox("Shuffle, seed")
         self.seed_spin = QSpinBox()
         self.seed_spin.setRange(0, 2_000_000_000)
+        self.seed_spin.setMaximumWidth(110)
         self.reshuffle_button = QPushButton("Reshuffle")
         self.param_combo = QComboBox()
         self.param_combo.addItem("(no parameter filter)", None)
+        self.param_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.param_combo.setMinimumContentsLength(22)
         self.param_min = QLineEdit()
         self.param_max = QLineEdit()
         for edit, text in ((self.param_min, "min"), (self.param_max, "max")):
@@ -63,12 +68,12 @@ class GalleryFilters(QWidget):
         first = QHBoxLayout()
         for widget in (QLabel("Folder:"), self.split_combo, QLabel("Label:"), self.label_edit,
                        QLabel("Length:"), self.min_length, QLabel("–"), self.max_length,
-                       self.shuffle_check, self.seed_spin, self.reshuffle_button):  # fmt: skip
+                       QLabel("Tag:"), self.tag_combo, self.shuffle_check, self.seed_spin,
+                       self.reshuffle_button):  # fmt: skip
             first.addWidget(widget)
         first.addStretch(1)
         second = QHBoxLayout()
-        for widget in (QLabel("Parameter:"), self.param_combo, self.param_min, self.param_max,
-                       QLabel("Tag:"), self.tag_combo):  # fmt: skip
+        for widget in (QLabel("Parameter:"), self.param_combo, self.param_min, self.param_max):
             second.addWidget(widget)
         second.addStretch(1)
         for widget in extra:

@@ -12,7 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QImage, QPixmap, QResizeEvent
+from PySide6.QtGui import QImage, QPixmap, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
 from seqstudio.core.stats import DatasetStats
@@ -157,6 +157,7 @@ class StatsPlots(QLabel):
         self._relay = _Relay(self)
         self._relay.done.connect(self._on_done)
         self._request = 0
+        self._shown = 0
         self._redraw()
 
     def set_stats(self, stats: DatasetStats | None) -> None:
@@ -182,11 +183,19 @@ class StatsPlots(QLabel):
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
-        self._redraw()
+        if self.isVisible():
+            self._redraw()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        shown = self.pixmap()
+        if shown is None or shown.isNull() or shown.size() != self.size():
+            self._redraw()  # drawn while hidden, at another size
 
     def _on_done(self, request: int, future: Future) -> None:
-        if request != self._request or future.cancelled():
-            return  # a newer drawing is on its way
+        if request < self._shown or future.cancelled():
+            return  # a newer drawing is already shown
+        self._shown = request
         error = future.exception()
         if error is not None:
             self.setText(f"cannot draw the plots: {error}")
