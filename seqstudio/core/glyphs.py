@@ -156,7 +156,7 @@ def _resize_pool(pool: GlyphPool, height: int) -> GlyphPool:
     widths = np.maximum(1, np.rint(pool.widths * scale)).astype(np.int32)
     images = np.zeros((len(pool), height, int(widths.max())), np.uint8)
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    channels = 4 if interpolation == cv2.INTER_AREA else 128  # INTER_AREA takes ≤ 4
+    channels = 4 if interpolation == cv2.INTER_AREA else 64  # INTER_AREA takes ≤ 4
     for width in np.unique(pool.widths):
         group = np.flatnonzero(pool.widths == width)
         new_width = int(widths[group[0]])

@@ -128,7 +128,8 @@ def check_width(spec: GenerationSpec, width_range: WidthRange, what: str) -> Non
     mode = f"fit={spec.fit}"
     if spec.fit == "exact" and spec.spacing_mode == "fixed":
         mode += ", spacing_mode=fixed"
-    spacing = f"spacing {spec.spacing_min}–{spec.spacing_max}"
+    sep = " to " if spec.spacing_min < 0 else "–"  # "-3–4" would read as a range of negatives
+    spacing = f"spacing {spec.spacing_min}{sep}{spec.spacing_max}"
     if width_range.low > (width_range.high if width_range.high is not None else width_range.low):
         raise WidthError(
             "width",

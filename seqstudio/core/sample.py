@@ -33,15 +33,17 @@ class Sample:
         The pool the glyphs came from (``"train"`` or ``"test"``).
     gaps : tuple of int
         The realised gaps in layout pixels, left to right (with ``spacing_scope="edges"``
-        the first and last are the outer margins). Multiply by ``params["scale_x"]``
-        for output pixels when the sequence was resampled.
+        the first and last are the outer margins); negative gaps overlap neighbouring
+        glyphs. Multiply by ``params["scale_x"]`` for output pixels when the sequence was
+        resampled.
     mask : numpy.ndarray or None
         ``(height, width)`` instance mask: 0 background, k for the k-th glyph's ink
         (uint8, or uint16 beyond 254 glyphs). ``None`` when masks were not asked for.
     params : dict
         Realised random parameters: ``offset_x`` (left padding), ``scale_x`` and
-        ``scale_y`` (resampling applied to the laid-out sequence) and, with
-        augmentation, each operation's drawn values.
+        ``scale_y`` (resampling applied to the laid-out sequence; with ``fit="pad"``
+        below 1 only for an image shrunk to fit because augmented glyphs did not fit even
+        at the minimum gaps) and, with augmentation, each operation's drawn values.
     """
 
     index: int
