@@ -52,8 +52,10 @@ def test_op_alone_at_extremes(op, end):
     images = []
     for i in INDICES:
         s = gen.generate(i)
-        assert s.image.shape == (28, gen.spec.width) and s.image.dtype == np.uint8
-        assert s.mask.shape == s.image.shape and s.boxes.dtype == np.int32
+        size = (28, gen.spec.width)
+        assert s.image.shape == (size + (3,) if op == "colour" else size)  # colour makes RGB
+        assert s.image.dtype == np.uint8
+        assert s.mask.shape == size and s.boxes.dtype == np.int32
         _check_labels(s)
         if op in PHOTOMETRIC:
             ref = plain.generate(i)

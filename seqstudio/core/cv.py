@@ -23,7 +23,12 @@ __all__ = ["cv2", "encode_png", "silence_opencv_log"]
 
 
 def encode_png(image) -> bytes:
-    """Encode a uint8 (or uint16) 2-D/3-D array as PNG bytes (OpenCV's fast default strategy)."""
+    """Encode a uint8 (or uint16) 2-D grey or 3-D RGB array as PNG bytes.
+
+    OpenCV's fast default strategy; RGB is reordered to the BGR that OpenCV writes from.
+    """
+    if getattr(image, "ndim", 2) == 3 and image.shape[2] == 3:
+        image = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
     ok, buffer = cv2.imencode(".png", image)
     if not ok:
         raise ValueError(

@@ -336,7 +336,12 @@ class SequenceGenerator:
         batchable = _batchable(spec)
         column_table = 2 * len(pool) * scaled_width * spec.height if count and batchable else 0
         working = memory.WORKING_PER_PIXEL * spec.height * spec.width
-        stored = count * memory.image_bytes(spec.height, spec.width, masks)
+        channels = 1
+        if spec.augment:
+            from seqstudio.core.augment import output_channels
+
+            channels = output_channels(spec.augment)
+        stored = count * memory.image_bytes(spec.height, spec.width, masks, channels)
         return scaled + column_table + working + stored * (1 if batchable else 2)
 
     def with_seed(self, seed: int) -> SequenceGenerator:

@@ -114,9 +114,9 @@ def scaled_pool_bytes(count: int, height: int, max_width: int, pool_height: int)
     return count * height * width
 
 
-def image_bytes(height: int, width: int, masks: bool) -> int:
-    """Bytes one finished image (and its uint16 mask) takes in a batch."""
-    return height * width * (3 if masks else 1)
+def image_bytes(height: int, width: int, masks: bool, channels: int = 1) -> int:
+    """Bytes one finished image (``channels`` per pixel, and its uint16 mask) takes in a batch."""
+    return height * width * (channels + (2 if masks else 0))
 
 
 def check(field: str, what: str, needed: float, hint: str = "") -> None:

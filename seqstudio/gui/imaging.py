@@ -21,6 +21,15 @@ def gray_to_qimage(array: np.ndarray) -> QImage:
     ).copy()
 
 
+def array_to_qimage(array: np.ndarray) -> QImage:
+    """A deep-copied QImage of a grey ``(H, W)`` or RGB ``(H, W, 3)`` uint8 array."""
+    if array.ndim == 2:
+        return gray_to_qimage(array)
+    array = np.ascontiguousarray(array)
+    height, width = array.shape[:2]
+    return QImage(array.data, width, height, array.strides[0], QImage.Format.Format_RGB888).copy()
+
+
 def qimage_to_gray(image: QImage) -> np.ndarray:
     """The pixels of a grayscale (or grey RGB) QImage as a 2-D uint8 array (a copy)."""
     if image.format() != QImage.Format.Format_Grayscale8:

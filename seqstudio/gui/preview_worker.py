@@ -21,7 +21,7 @@ from PySide6.QtGui import QImage
 
 from seqstudio.core.errors import DataError, SpecError
 from seqstudio.core.spec import GenerationSpec
-from seqstudio.gui.imaging import gray_to_qimage, mask_to_overlay
+from seqstudio.gui.imaging import array_to_qimage, mask_to_overlay
 from seqstudio.gui.latest_worker import LatestMailbox
 from seqstudio.gui.threads import register
 
@@ -90,7 +90,7 @@ def render_sample(generator, index: int) -> RenderedSample:
     sample = generator.generate(index, masks=True)
     return RenderedSample(
         index,
-        gray_to_qimage(sample.image),
+        array_to_qimage(sample.image),
         sample.image,
         sample.to_dict(),
         mask_to_overlay(sample.mask),

@@ -4,7 +4,9 @@
   source of truth); each op is an :class:`~seqstudio.core.augment.operation.Operation`
   holding its parameter schema, sampling, pixels, width bound and record.
 * :mod:`~seqstudio.core.augment.glyph_ops` / :mod:`~seqstudio.core.augment.image_ops` —
-  the operations of each stage.
+  the operations of each stage; :mod:`~seqstudio.core.augment.domain_ops` (domain
+  randomisation of digits) and :mod:`~seqstudio.core.augment.colour_ops` (RGB colour,
+  backgrounds, illumination).
 * :mod:`~seqstudio.core.augment.spec` — :class:`AugmentOp` and :func:`parse_pipeline`.
 * :mod:`~seqstudio.core.augment.presets` — bundled presets ``none``, ``light``,
   ``scan-like``, ``heavy`` and user preset files.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from seqstudio.core.augment.colour_ops import output_channels
 from seqstudio.core.augment.presets import list_presets, load_preset
 from seqstudio.core.augment.schema import OPS, OpSchema, ParamSchema, ops_for_stage
 from seqstudio.core.augment.spec import AugmentOp, parse_pipeline
@@ -34,6 +37,7 @@ __all__ = [
     "list_presets",
     "load_preset",
     "ops_for_stage",
+    "output_channels",
     "parse_pipeline",
 ]
 

@@ -23,6 +23,11 @@ from seqstudio.core.augment.operation import Operation, ParamSchema, float_range
 from seqstudio.core.cv import cv2
 
 
+def _per_pixel(choice: np.ndarray, image: np.ndarray) -> np.ndarray:
+    """An (H, W) choice broadcast over the channels of an RGB image."""
+    return choice[..., None] if image.ndim == 3 else choice
+
+
 class GaussianNoise(Operation):
     def apply_image(self, layers, values, rand):
         sigma = values["sigma"]
@@ -38,10 +43,16 @@ class SaltPepper(Operation):
         if amount <= 0:
             return
         gen = rand.generator()
-        draws = gen.random((2,) + layers.image.shape)
+        image = layers.image
+        draws = gen.random((2,) + image.shape[:2])
         replace = draws[0] < amount
-        salt = (draws[1] < values["salt"])[replace]
-        layers.set_image(ia.replace_elementwise(layers.image, replace, salt.astype(np.uint8) * 255))
+        salt = (draws[1] < values["salt"])[replace].astype(np.uint8) * 255
+        if image.ndim == 3:  # RGB: a replaced pixel is white or black in every channel
+            out = image.copy()
+            out[replace] = salt[:, None]
+            layers.set_image(out)
+            return
+        layers.set_image(ia.replace_elementwise(image, replace, salt))
 
 
 class GaussianBlur(Operation):
@@ -82,12 +93,18 @@ class BrightnessContrast(Operation):
 
 class Jpeg(Operation):
     def apply_image(self, layers, values, rand):
-        ok, data = cv2.imencode(
-            ".jpg", layers.image, [cv2.IMWRITE_JPEG_QUALITY, int(values["quality"])]
-        )
-        if not ok:  # pragma: no cover - OpenCV always encodes 2-D uint8
+        image = layers.image
+        colour = image.ndim == 3
+        if colour:  # OpenCV's codecs take BGR
+            image = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+        ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(values["quality"])])
+        if not ok:  # pragma: no cover - OpenCV always encodes uint8 images
             raise RuntimeError("JPEG encoding failed")
-        layers.set_image(cv2.imdecode(data, cv2.IMREAD_GRAYSCALE))
+        if colour:
+            decoded = cv2.imdecode(data, cv2.IMREAD_COLOR)
+            layers.set_image(cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB))
+        else:
+            layers.set_image(cv2.imdecode(data, cv2.IMREAD_GRAYSCALE))
 
 
 class Dropout(Operation):
@@ -95,8 +112,9 @@ class Dropout(Operation):
         rate = values["rate"]
         if rate <= 0:
             return
-        drop = rand.generator().random(layers.image.shape) < rate
-        layers.set_image(np.where(drop, np.uint8(0), layers.image))
+        image = layers.image
+        drop = rand.generator().random(image.shape[:2]) < rate
+        layers.set_image(np.where(_per_pixel(drop, image), np.uint8(0), image))
 
 
 class CoarseDropout(Operation):
@@ -104,10 +122,11 @@ class CoarseDropout(Operation):
         rate, size = values["rate"], values["size"]
         if rate <= 0:
             return
-        h, w = layers.image.shape
+        image = layers.image
+        h, w = image.shape[:2]
         grid = rand.generator().random((-(-h // size), -(-w // size))) < rate
         drop = np.repeat(np.repeat(grid, size, axis=0), size, axis=1)[:h, :w]
-        layers.set_image(np.where(drop, np.uint8(0), layers.image))
+        layers.set_image(np.where(_per_pixel(drop, image), np.uint8(0), image))
 
 
 class ElasticImage(Operation):
@@ -116,7 +135,8 @@ class ElasticImage(Operation):
     def apply_image(self, layers, values, rand):
         if values["alpha"] <= 0:
             return
-        coords = elastic_map(layers.image.shape, values["alpha"], values["sigma"], rand.generator())
+        shape = layers.image.shape[:2]
+        coords = elastic_map(shape, values["alpha"], values["sigma"], rand.generator())
         layers.move(lambda a: remap(a, coords))
 
 
@@ -127,7 +147,7 @@ class Perspective(Operation):
         draw_corners(values, rand)
 
     def apply_image(self, layers, values, rand):
-        h, w = layers.image.shape
+        h, w = layers.image.shape[:2]
         offsets = corner_offsets(values, h)
         if not offsets.any():
             return

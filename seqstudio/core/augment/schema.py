@@ -24,6 +24,7 @@ image; if a draw ever did, generation raises an error instead of writing a wrong
 
 from __future__ import annotations
 
+from seqstudio.core.augment.colour_ops import COLOUR_OPS
 from seqstudio.core.augment.domain_ops import DOMAIN_OPS
 from seqstudio.core.augment.glyph_ops import DIGIT_OPS
 from seqstudio.core.augment.image_ops import IMAGE_OPS
@@ -34,7 +35,7 @@ __all__ = ["KINDS", "OPS", "STAGES", "Operation", "OpSchema", "ParamSchema", "op
 KINDS = ("float", "int", "bool", "choice", "float_range", "int_range")
 STAGES = ("digit", "image")
 
-OPS: dict[str, Operation] = {op.op: op for op in (*DIGIT_OPS, *DOMAIN_OPS, *IMAGE_OPS)}
+OPS: dict[str, Operation] = {op.op: op for op in (*DIGIT_OPS, *DOMAIN_OPS, *IMAGE_OPS, *COLOUR_OPS)}
 """Every operation, by name, in display order (digit ops first)."""
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from seqstudio.core.augment import output_channels
 from seqstudio.core.export import writers
 from seqstudio.core.export.options import ExportOptions
 from seqstudio.core.export.splits import ExportPlan, SplitInfo
@@ -76,7 +77,13 @@ class ExportJob:
         """``{array name: (dtype, shape)}`` of one split's npz arrays."""
         spec = self.spec
         layout = writers.npz_layout(
-            info.count, spec.height, spec.width, self.max_glyphs, self.max_chars, self.mask_dtype
+            info.count,
+            spec.height,
+            spec.width,
+            self.max_glyphs,
+            self.max_chars,
+            self.mask_dtype,
+            channels=output_channels(spec.augment),
         )
         if not self.options.masks:
             del layout["masks"]

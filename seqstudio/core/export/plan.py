@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from seqstudio.core import memory
+from seqstudio.core.augment import output_channels
 from seqstudio.core.errors import SpecError
 from seqstudio.core.export import writers
 from seqstudio.core.export.coco import check_segmentation_support
@@ -160,7 +161,8 @@ def _fit_memory(job: ExportJob, source) -> None:
     fixed = memory.PROCESS_BASE + sum(
         SequenceGenerator.memory_estimate(spec, pool, 1, False) for pool in pools
     )
-    per_image = 2 * memory.image_bytes(spec.height, spec.width, opts.masks)
+    channels = output_channels(spec.augment)
+    per_image = 2 * memory.image_bytes(spec.height, spec.width, opts.masks, channels)
     limit = memory.memory_limit()
     parent = memory.PROCESS_BASE + scaled  # the checks below scale the pools here too
     workers = opts.worker_count
@@ -197,7 +199,7 @@ def _bytes_per_image(job: ExportJob, samples) -> float:
     opts, spec = job.options, job.spec
     record = 400 + 60 * job.max_glyphs
     if opts.format == "npz":
-        raw = spec.height * spec.width * (2 if opts.masks else 1)
+        raw = spec.height * spec.width * (output_channels(spec.augment) + (1 if opts.masks else 0))
         return raw + record + 40 * job.max_glyphs  # arrays are renamed into place, not copied
     sizes = [len(writers.encode_image(s.image, opts.format, opts.jpeg_quality)) for s in samples]
     per = _blocks(max(sizes)) + record

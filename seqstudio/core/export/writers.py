@@ -60,9 +60,11 @@ def name_digits(total: int) -> int:
 
 
 def encode_image(image: np.ndarray, fmt: str, jpeg_quality: int) -> bytes:
-    """Encode a 2-D uint8 (or uint16 for PNG) image; PNG uses OpenCV's fast default."""
+    """Encode a 2-D grey or 3-D RGB uint8 (or uint16 for PNG) image; PNG uses OpenCV's fast default."""
     from seqstudio.core.cv import cv2
 
+    if image.ndim == 3:  # RGB -> the BGR order OpenCV's encoders take
+        image = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
     if fmt == "jpg":
         ok, buffer = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
     else:
@@ -151,12 +153,19 @@ SMALL_ARRAYS = ("labels", "lengths", "classes", "boxes", "glyph_indices", "index
 
 
 def npz_layout(
-    count: int, height: int, width: int, max_glyphs: int, max_chars: int, mask_dtype
+    count: int,
+    height: int,
+    width: int,
+    max_glyphs: int,
+    max_chars: int,
+    mask_dtype,
+    channels: int = 1,
 ) -> dict:
-    """dtype and shape of each array of a split's packed export."""
+    """dtype and shape of each array of a split's packed export (RGB images: channels 3)."""
     L = max(max_glyphs, 1)
+    image_shape = (count, height, width) if channels == 1 else (count, height, width, channels)
     return {
-        "images": (np.dtype(np.uint8), (count, height, width)),
+        "images": (np.dtype(np.uint8), image_shape),
         "masks": (np.dtype(mask_dtype), (count, height, width)),
         "labels": (np.dtype(f"<U{max(max_chars, 1)}"), (count,)),
         "lengths": (np.dtype("<i4"), (count,)),

@@ -16,22 +16,14 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 from PySide6.QtGui import QImage
 
 from seqstudio.core.stats.render import load_display_image, load_mask, render_tile
-from seqstudio.gui.imaging import gray_to_qimage
+from seqstudio.gui.imaging import array_to_qimage
 from seqstudio.gui.threads import register
 
-
-def array_to_qimage(array: np.ndarray) -> QImage:
-    """A deep-copied QImage of a grey ``(H, W)`` or RGB ``(H, W, 3)`` uint8 array."""
-    if array.ndim == 2:
-        return gray_to_qimage(array)
-    array = np.ascontiguousarray(array)
-    height, width = array.shape[:2]
-    return QImage(array.data, width, height, array.strides[0], QImage.Format.Format_RGB888).copy()
+__all__ = ["ThumbJob", "ThumbnailLoader", "array_to_qimage", "decode_thumbnail"]
 
 
 @dataclass(frozen=True)

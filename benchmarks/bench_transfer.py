@@ -1,0 +1,271 @@
+"""Does the data transfer? A small CRNN trained on seqstudio sequences, read on other digits.
+
+For each augmentation preset (``none`` is the same-run baseline) a small CRNN (CTC) is
+trained on fresh seqstudio sequences of bundled-MNIST train-pool glyphs, then evaluated on
+
+* **in-domain** — clean sequences from the MNIST *test* pool (same layout), and
+* **fonts** — the same kind of sequences built from a *different digit source*: digits
+  rendered from every usable font installed under ``--fonts`` (Debian packages
+  fonts-dejavu, fonts-liberation, fonts-freefont-ttf, fonts-urw-base35) through
+  seqstudio's ``font:`` source, then degraded by this script's *own* OpenCV pipeline
+  (stroke dilation/erosion, down/up-sampling, blur, contrast and ink level, background
+  level, noise, a small rotation) — none of it seqstudio augmentation code.
+
+It prints exact-sequence accuracy and character error rate (CER) per preset, in-domain
+next to fonts, and the change against ``none`` measured in the same run. No handwriting
+dataset is used anywhere (do not tune on one: the held-out check uses real handwriting).
+Results vary a little with the seed; compare presets within one run. No asserts.
+
+Needs PyTorch (CPU is enough): ``.venv/bin/pip install torch==2.13.0``.
+
+Run (2-core CPU, ~4 min per preset with the defaults)::
+
+    nice .venv/bin/python benchmarks/bench_transfer.py
+    nice .venv/bin/python benchmarks/bench_transfer.py --presets none transfer my.json --steps 400
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from seqstudio.core.augment import load_preset
+from seqstudio.core.cv import cv2
+from seqstudio.core.errors import DataError
+from seqstudio.core.font_glyphs import render_font
+from seqstudio.core.generator import SequenceGenerator
+from seqstudio.core.spec import GenerationSpec, RandomSequences
+
+try:
+    import torch
+    from torch import nn
+except ModuleNotFoundError:  # pragma: no cover - optional
+    sys.exit("bench_transfer needs PyTorch: .venv/bin/pip install torch==2.13.0")
+
+WIDTH, HEIGHT = 128, 28
+LAYOUT = dict(
+    random=RandomSequences(min_length=3, max_length=5),
+    spacing_min=0,
+    spacing_max=8,
+    width=WIDTH,
+    height=HEIGHT,
+    fit="scale",
+)
+FONT_DIRS = ("/usr/share/fonts",)
+
+
+# ----------------------------------------------------------------------- model
+class CRNN(nn.Module):
+    """Conv feature columns → bidirectional GRU → per-column class scores (CTC, blank 0)."""
+
+    def __init__(self, classes: int = 10) -> None:
+        super().__init__()
+
+        def block(cin, cout, pool):
+            return [nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(), pool]
+
+        self.features = nn.Sequential(
+            *block(1, 16, nn.MaxPool2d(2)),  # 14 × W/2
+            *block(16, 32, nn.MaxPool2d(2)),  # 7 × W/4
+            *block(32, 48, nn.MaxPool2d((2, 1))),  # 3 × W/4
+            *block(48, 64, nn.Identity()),
+        )
+        self.rnn = nn.GRU(64 * 3, 64, bidirectional=True, batch_first=True)
+        self.out = nn.Linear(128, classes + 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, 1, H, W) float
+        f = self.features(x)  # (B, C, 3, T)
+        b, c, h, t = f.shape
+        f = f.permute(0, 3, 1, 2).reshape(b, t, c * h)
+        return self.out(self.rnn(f)[0])  # (B, T, classes + 1)
+
+
+def _tensor(images: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(images).float().div_(255.0).unsqueeze(1)
+
+
+def decode(logits: torch.Tensor) -> list[str]:
+    """Greedy CTC decoding: best class per column, repeats merged, blanks dropped."""
+    best = logits.argmax(-1).numpy()
+    out = []
+    for row in best:
+        chars, last = [], 0
+        for k in row:
+            if k != last and k != 0:
+                chars.append(str(k - 1))
+            last = k
+        out.append("".join(chars))
+    return out
+
+
+def edit_distance(a: str, b: str) -> int:
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def score(model: CRNN, images: np.ndarray, labels: list[str]) -> tuple[float, float]:
+    """Exact-sequence accuracy and character error rate."""
+    model.eval()
+    with torch.no_grad():
+        preds = []
+        for start in range(0, len(images), 256):
+            preds += decode(model(_tensor(images[start : start + 256])))
+    exact = float(np.mean([p == t for p, t in zip(preds, labels)]))
+    cer = sum(edit_distance(p, t) for p, t in zip(preds, labels)) / sum(len(t) for t in labels)
+    return exact, cer
+
+
+def train(ops, steps: int, batch: int, seed: int) -> tuple[CRNN, float]:
+    """Train on fresh sequences (image i of the spec, never reused); returns model, seconds."""
+    torch.manual_seed(seed)
+    gen = SequenceGenerator(GenerationSpec(**LAYOUT, pool="train", seed=seed, augment=ops))
+    model = CRNN()
+    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps)
+    ctc = nn.CTCLoss(blank=0, zero_infinity=True)
+    begin = time.perf_counter()
+    for step in range(steps):
+        samples = [gen.generate(step * batch + k, masks=False) for k in range(batch)]
+        x = _tensor(np.stack([s.image for s in samples]))
+        targets = torch.tensor([int(c) + 1 for s in samples for c in s.label])
+        lengths = torch.tensor([len(s.label) for s in samples])
+        model.train()
+        logp = model(x).log_softmax(-1).permute(1, 0, 2)  # (T, B, C)
+        loss = ctc(logp, targets, torch.full((batch,), logp.shape[0]), lengths)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+    return model, time.perf_counter() - begin
+
+
+# ----------------------------------------------------------------------- evaluation sets
+def in_domain_set(count: int, seed: int) -> tuple[np.ndarray, list[str]]:
+    """Clean sequences from the MNIST test pool (glyphs training never saw)."""
+    gen = SequenceGenerator(GenerationSpec(**LAYOUT, pool="test", seed=seed + 1))
+    samples = [gen.generate(i, masks=False) for i in range(count)]
+    return np.stack([s.image for s in samples]), [s.label for s in samples]
+
+
+def usable_fonts(roots) -> list[Path]:
+    """Installed fonts that draw all ten digits (symbol fonts are refused by the source)."""
+    fonts = []
+    for root in roots:
+        for path in sorted(Path(root).rglob("*")):
+            if path.suffix.lower() in (".ttf", ".otf") and path.is_file():
+                try:
+                    render_font(path)
+                except DataError:
+                    continue
+                fonts.append(path)
+    return fonts
+
+
+def degrade(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """This script's own degradations (plain OpenCV/numpy, not seqstudio ops)."""
+    a = image.astype(np.float32) / 255.0
+    h, w = a.shape
+    if rng.random() < 0.5:  # pen width: thicker or thinner strokes
+        k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
+        a = cv2.dilate(a, k) if rng.random() < 0.6 else cv2.erode(a, k)
+        if a.max() < 0.2:
+            a = image.astype(np.float32) / 255.0
+    if rng.random() < 0.5:  # capture at a lower resolution
+        f = rng.uniform(0.45, 0.85)
+        small = cv2.resize(a, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+        interp = cv2.INTER_NEAREST if rng.random() < 0.5 else cv2.INTER_LINEAR
+        a = cv2.resize(small, (w, h), interpolation=interp)
+    angle = rng.uniform(-4, 4)
+    m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), angle, 1.0)
+    a = cv2.warpAffine(a, m, (w, h), flags=cv2.INTER_LINEAR)
+    sigma = rng.uniform(0.0, 1.0)
+    if sigma > 0.2:
+        a = cv2.GaussianBlur(a, (0, 0), sigma)
+    ink, paper = rng.uniform(0.55, 1.0), rng.uniform(0.0, 0.25)
+    a = paper + (ink - paper) * a
+    a += rng.normal(0, rng.uniform(0, 0.05), a.shape).astype(np.float32)
+    return np.clip(np.rint(a * 255), 0, 255).astype(np.uint8)
+
+
+def font_set(fonts: list[Path], count: int, seed: int) -> tuple[np.ndarray, list[str]]:
+    """Sequences of font-rendered digits (all fonts), degraded by :func:`degrade`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for k, font in enumerate(fonts):
+            (folder / f"{k:03d}{font.suffix}").symlink_to(font)
+        spec = GenerationSpec(**LAYOUT, pool="train", source=f"font:{folder}", seed=seed + 2)
+        test_spec = spec.replace(pool="test")
+        gens = [SequenceGenerator(spec), SequenceGenerator(test_spec)]  # every font in use
+        samples = [gens[i % 2].generate(i, masks=False) for i in range(count)]
+    rng = np.random.default_rng(seed + 3)
+    images = np.stack([degrade(s.image, rng) for s in samples])
+    return images, [s.label for s in samples]
+
+
+# ----------------------------------------------------------------------- main
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--presets",
+        nargs="+",
+        default=["none", "light", "scan-like", "heavy", "transfer"],
+        help="bundled preset names or preset JSON files; 'none' is the baseline",
+    )
+    parser.add_argument("--steps", type=int, default=1000, help="training steps per preset")
+    parser.add_argument("--batch", type=int, default=32, help="sequences per step")
+    parser.add_argument("--eval", type=int, default=1000, help="sequences per evaluation set")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    parser.add_argument("--fonts", nargs="+", default=list(FONT_DIRS), help="font folders")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    presets = list(dict.fromkeys(["none", *args.presets]))
+    fonts = usable_fonts(args.fonts)
+    if len(fonts) < 2:
+        sys.exit(f"need at least 2 usable fonts under {' '.join(args.fonts)} (found {len(fonts)})")
+    sets = {
+        "in-domain": in_domain_set(args.eval, args.seed),
+        "fonts": font_set(fonts, args.eval, args.seed),
+    }
+    print(
+        f"CRNN, {args.steps} steps x {args.batch} fresh sequences (3-5 digits, {WIDTH}x{HEIGHT}, "
+        f"bundled MNIST train pool); eval {args.eval} sequences each: in-domain = MNIST test "
+        f"pool, fonts = {len(fonts)} fonts + own degradations; seed {args.seed}"
+    )
+    header = f"{'preset':>16}  {'in-dom acc':>10}  {'CER':>6}  {'fonts acc':>9}  {'CER':>6}"
+    print(header + f"  {'Δ fonts acc':>11}  {'train s':>7}")
+    results, seconds_each = {}, []
+    for name in presets:
+        ops = load_preset(name)
+        model, seconds = train(ops, args.steps, args.batch, args.seed)
+        seconds_each.append(seconds)
+        results[name] = {key: score(model, *data) for key, data in sets.items()}
+        (acc_in, cer_in), (acc_f, cer_f) = results[name]["in-domain"], results[name]["fonts"]
+        delta = acc_f - results["none"]["fonts"][0]
+        label = Path(name).stem if name.endswith(".json") else name
+        print(
+            f"{label:>16}  {acc_in:10.1%}  {cer_in:6.3f}  {acc_f:9.1%}  {cer_f:6.3f}  "
+            f"{delta:+10.1%}p  {seconds:7.0f}",
+            flush=True,
+        )
+    best = max(results, key=lambda n: results[n]["fonts"][0])
+    print(
+        f"best on fonts: {best} ({results[best]['fonts'][0]:.1%} vs none "
+        f"{results['none']['fonts'][0]:.1%}; in-domain {results[best]['in-domain'][0]:.1%} vs "
+        f"{results['none']['in-domain'][0]:.1%}); median training time "
+        f"{statistics.median(seconds_each):.0f} s per preset"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+"""Colour and backgrounds: RGB output with exact labels, through generator, export and CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from seqstudio.core.augment import output_channels, parse_pipeline
+from seqstudio.core.augment.colour_ops import draw_colours, luminance
+from seqstudio.core.export import ExportOptions, export_dataset
+from seqstudio.core.generator import SequenceGenerator
+from seqstudio.core.spec import GenerationSpec
+
+COLOUR = [
+    {"op": "colour", "params": {"palette": "signage", "contrast": [0.4, 0.8]}},
+    {"op": "background", "params": {"strength": [0.1, 0.3]}},
+    {"op": "illumination"},
+]
+MOVING = [
+    {"op": "rotate", "params": {"angle": [-10, 10]}},
+    {"op": "gaussian_blur", "params": {"sigma": [0.5, 1.0]}},
+    {"op": "perspective", "params": {"strength": [0.03, 0.05]}},
+]
+PHOTO = [
+    {"op": "gaussian_noise", "params": {"sigma": [5, 10]}},
+    {"op": "salt_pepper", "params": {"amount": [0.01, 0.02]}},
+    {"op": "jpeg", "params": {"quality": [40, 60]}},
+    {"op": "dropout", "params": {"rate": [0.01, 0.02]}},
+    {"op": "coarse_dropout", "params": {"rate": [0.02, 0.05]}},
+    {"op": "brightness_contrast", "params": {"brightness": [0.8, 1.2], "contrast": [0.8, 1.2]}},
+]
+
+
+def _gen(ops, **kw):
+    spec = GenerationSpec(digits="90210", width=240, fit="scale", seed=6, augment=ops, **kw)
+    return SequenceGenerator(spec)
+
+
+@pytest.mark.parametrize("palette", ["paper", "signage", "any"])
+def test_colour_composes_ink_over_paper(palette):
+    ops = [{"op": "colour", "params": {"palette": palette, "contrast": [0.5, 0.5]}}]
+    gen, plain = _gen(ops), _gen([])
+    for i in range(6):
+        s, p = gen.generate(i), plain.generate(i)
+        assert s.image.shape == p.image.shape + (3,) and s.image.dtype == np.uint8
+        assert np.array_equal(s.mask, p.mask) and np.array_equal(s.boxes, p.boxes)
+        record = s.params["augment"][0]
+        ink, paper = np.array(record["ink_rgb"]), np.array(record["paper_rgb"])
+        assert abs(luminance(ink / 255) - luminance(paper / 255)) >= 0.5 - 1e-3
+        assert np.abs(s.image[p.image == 0] - paper).max() <= 0.5  # paper where no ink
+        assert np.abs(s.image[p.image == 255] - ink).max() <= 0.5  # ink where fully inked
+        alpha = p.image.astype(float)[..., None] / 255
+        assert np.abs(s.image - (paper + alpha * (ink - paper))).max() <= 0.5
+
+
+def test_contrast_is_reached_for_every_palette_draw():
+    gen = np.random.default_rng(0)
+    for palette in ("paper", "signage", "any"):
+        for _ in range(300):
+            draws = gen.random(8)
+            ink, paper = draw_colours(palette, 0.7, lambda k, d=draws: d[k])
+            assert abs(luminance(ink) - luminance(paper)) >= 0.7 - 1e-9
+            assert all(0 <= c <= 1 for c in ink + paper)
+
+
+def test_rgb_pipeline_keeps_masks_and_boxes_of_the_clean_ink():
+    """Photometric colour ops change no label; moving ops after colour move RGB and labels alike."""
+    full = _gen(COLOUR + MOVING + PHOTO)
+    # The same pipeline with every photometric op disabled (same op indices, same draws).
+    moving_only = [dict(op, enabled=op in MOVING) for op in COLOUR + MOVING + PHOTO]
+    reference = _gen(moving_only)
+    for i in range(8):
+        s, r = full.generate(i), reference.generate(i)
+        assert s.image.shape == (28, 240, 3)
+        assert np.array_equal(s.mask, r.mask) and np.array_equal(s.boxes, r.boxes)
+        assert np.array_equal(r.image > 0, r.mask > 0)
+        assert (s.boxes[:, 2] > 0).all()
+
+
+def test_background_kinds_and_ink_on_top():
+    plain = _gen([{"op": "colour", "params": {"palette": "paper"}}])
+    for kind in ("gradient", "grain", "lines"):
+        ops = plain.spec.augment + parse_pipeline(
+            [{"op": "background", "params": {"kind": kind, "strength": [0.4, 0.4]}}]
+        )
+        gen = _gen(ops)
+        for i in range(3):
+            s, p = gen.generate(i), plain.generate(i)
+            assert s.params["augment"][1]["kind"] == kind
+            paper = p.mask == 0
+            changed = np.abs(s.image.astype(int) - p.image).max(axis=2) > 2
+            assert changed[paper].mean() > (0.02 if kind == "lines" else 0.3)
+            inked = _gen([]).generate(i).image == 255
+            assert not changed[inked].any()  # full ink keeps its colour
+
+
+def test_channels_and_invert():
+    assert output_channels(parse_pipeline(COLOUR)) == 3
+    assert output_channels(parse_pipeline([dict(COLOUR[0], enabled=False)])) == 1
+    a = _gen(COLOUR).generate(2)
+    b = SequenceGenerator(_gen(COLOUR).spec.replace(invert=True)).generate(2)
+    assert np.array_equal(b.image, 255 - a.image)
+
+
+def test_rgb_export_is_identical_for_one_and_two_workers_and_reads_back(tmp_path):
+    spec = _gen(COLOUR + MOVING + PHOTO).spec
+    trees = []
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}"
+        opts = ExportOptions(workers=workers, chunk_size=7, masks=True)
+        assert export_dataset(spec, 30, out, opts).complete
+        trees.append(
+            {
+                p.relative_to(out).as_posix(): p.read_bytes()
+                for p in sorted(out.rglob("*"))
+                if p.is_file() and p.name != "dataset.json"
+            }
+        )
+    assert trees[0] == trees[1]
+    gen = SequenceGenerator(spec)
+    records = [json.loads(line) for line in (tmp_path / "w1" / "train" / "metadata.jsonl").open()]
+    for record in records[:5]:
+        image = Image.open(tmp_path / "w1" / "train" / record["file_name"])
+        assert image.mode == "RGB"
+        assert np.array_equal(np.asarray(image), gen.generate(record["index"]).image)
+
+
+def test_rgb_npz_export(tmp_path):
+    spec = _gen(COLOUR).spec
+    assert export_dataset(spec, 12, tmp_path / "npz", ExportOptions(format="npz")).complete
+    images = np.load(tmp_path / "npz" / "train" / "images.npy")
+    assert images.shape == (12, 28, 240, 3)
+    gen = SequenceGenerator(spec)
+    assert all(np.array_equal(images[k], gen.generate(k).image) for k in range(12))
+
+
+def test_cli_writes_rgb_png(tmp_path):
+    preset = tmp_path / "colour.json"
+    preset.write_text(json.dumps({"augment": COLOUR}))
+    out = tmp_path / "out.png"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "seqstudio",
+            "generate",
+            "--digits",
+            "4711",
+            "--width",
+            "160",
+            "--augment",
+            str(preset),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    image = Image.open(out)
+    assert image.mode == "RGB" and image.size == (160, 28)
+    assert len(np.unique(np.asarray(image).reshape(-1, 3), axis=0)) > 50
