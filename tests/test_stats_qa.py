@@ -219,3 +219,36 @@ def test_masks_found_from_mask_file_name_or_mask_folders(masked, tmp_path, layou
     stats = compute_dataset_stats(root, workers=1)
     assert stats.overall.image_count == 40 and stats.masks.count == 40
     assert stats.masks.checked_against_boxes == 40 and stats.qa.problem_count == 0
+
+
+def test_mixed_sizes_get_one_mean_image_per_size_group(tmp_path):
+    rng = np.random.default_rng(7)
+    groups = {(20, 10): 3, (8, 16): 2}
+    arrays: dict[tuple[int, int], list[np.ndarray]] = {}
+    for (w, h), count in groups.items():
+        for i in range(count):
+            array = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+            arrays.setdefault((w, h), []).append(array)
+            Image.fromarray(array).save(tmp_path / f"{w}x{h}_{i}.png")
+    stats = compute_dataset_stats(tmp_path, workers=1)
+    assert sorted(stats.pixel_map_sizes("(all)")) == ["20x10", "8x16"]
+    for (w, h), items in arrays.items():
+        pixel_map = stats.pixel_map("(all)", f"{w}x{h}")
+        stack = np.stack(items) / 255.0
+        assert pixel_map.channels == "RGB" and pixel_map.count == len(items)
+        assert np.abs(pixel_map.mean - stack.mean(0)).max() < 1e-12
+        assert np.abs(pixel_map.std - stack.std(0)).max() < 1e-12
+    out = cli("stats", str(tmp_path), "--mean-image", str(tmp_path / "m.png")).stdout
+    assert "mixed sizes: 2 size groups" in out
+    assert (tmp_path / "m.png").exists() and (tmp_path / "m-8x16.png").exists()
+    assert np.asarray(Image.open(tmp_path / "m-8x16.png")).shape == (16, 8, 3)
+
+
+def test_bad_tags_file_is_one_clear_line(masked, tmp_path):
+    root = tmp_path / "badtags"
+    shutil.copytree(masked, root)
+    assert "no tags in" in cli("stats", str(root), "--tags").stdout
+    (root / "seqstudio-tags.json").write_text("{not json")
+    proc = cli("stats", str(root), "--tags", check=2)
+    assert "seqstudio-tags.json is not valid JSON" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1

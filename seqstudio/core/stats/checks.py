@@ -21,11 +21,10 @@ import posixpath
 from collections.abc import Iterable
 
 from seqstudio.core.stats.index import FolderIndex
-from seqstudio.core.stats.model import CHECKS, DatasetStats, FileProblem, Finding, QAReport
+from seqstudio.core.stats.model import CHECKS, DatasetStats, Finding, QAReport
 
 #: Findings listed per check before the rest are only counted.
 MAX_LISTED = 200
-_NOT_COUNTED = ("empty", "corrupt", "too_large", "unsupported", "unreadable", "folder")
 
 
 class _Collector:
@@ -144,14 +143,10 @@ def problem_lines(report: QAReport, limit: int = 20) -> list[str]:
         if check in report.skipped and not count:
             lines.append(f"  {check}: not checked ({report.skipped[check]})")
             continue
-        lines.append(f"  {check}: {'ok' if not count else f'{count} problems'} - {title}")
+        found = "ok" if not count else f"{count} problem{'s' if count > 1 else ''}"
+        lines.append(f"  {check}: {found} - {title}")
         for finding in report.of(check)[:limit]:
             lines.append(f"    {finding.path}: {finding.reason}")
         if count > min(limit, len(report.of(check))):
             lines.append(f"    ... {count - min(limit, len(report.of(check)))} more (see --json)")
     return lines
-
-
-def file_problems(problems: Iterable[FileProblem]) -> list[FileProblem]:
-    """The problems that kept a file out of the statistics (not manifest lines)."""
-    return [p for p in problems if p.kind in _NOT_COUNTED]

@@ -143,7 +143,8 @@ def _summary(stats: DatasetStats, by_folder: bool) -> list[str]:
                 )
     if stats.complete:
         count = stats.qa.problem_count
-        lines.append(f"checks: {count} problems" if count else "checks: no problems found")
+        plural = "s" if count > 1 else ""
+        lines.append(f"checks: {count} problem{plural}" if count else "checks: no problems found")
         lines.extend(problem_lines(stats.qa, MAX_LISTED_PROBLEMS))
     return lines
 
