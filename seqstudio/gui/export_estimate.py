@@ -1,11 +1,12 @@
 """Export time estimates that are measured, not guessed, and an ETA that does not jump.
 
-:func:`measure_export` runs two short real exports of the dialog's settings — same spec,
+:func:`measure_export` runs a short real export of the dialog's settings — same spec,
 format, annotations, masks, splits and worker count, through the same engine and worker
 processes, in the engine's own chunk size — into a scratch folder on the same filesystem
-as the target: one chunk per worker, then three. The line
-``seconds = startup + per_image × images`` through the two timings separates the fixed
-start-up from the cost per image. That covers what a
+as the target: :data:`TRIAL_CHUNKS` chunks per worker. The slope of its progress reports
+(steady state, every worker running) gives the cost per image; what the trial took
+beyond that is the start-up (process spawn, per-process warm-up, the final flush):
+``seconds = startup + per_image × images``. That covers what a
 static guess cannot: process start-up, the machine's current load, the disk.
 
 :func:`smoothed_eta` blends that measurement with the running export's own progress, so
@@ -32,6 +33,8 @@ from seqstudio.gui.export_runner import ExportEstimate, ExportRequest
 from seqstudio.gui.py_thread import CancellableJob, CurrentJob
 
 SCRATCH_PREFIX = ".seqstudio-estimate-"
+#: Chunks (of the engine's own size) per worker in the trial run.
+TRIAL_CHUNKS = 3
 
 
 class MeasurementCancelled(Exception):
@@ -49,9 +52,9 @@ class MeasuredRate:
     per_image : float
         Seconds per image with the request's worker count.
     images : int
-        Images the trial runs wrote in all (the weight of this measurement).
+        Images the trial run wrote (the weight of this measurement).
     trial_seconds : float
-        How long the trial runs took.
+        How long the trial run took.
     """
 
     startup: float
@@ -90,7 +93,7 @@ def speed_key(request: ExportRequest) -> tuple:
 def measure_export(
     request: ExportRequest, cancel: Callable[[], bool] | None = None
 ) -> MeasuredRate:
-    """Time two short real exports of ``request``'s settings and fit the cost line.
+    """Time a short real export of ``request``'s settings and fit the cost line.
 
     Parameters
     ----------
@@ -115,29 +118,38 @@ def measure_export(
     options = dataclasses.replace(
         request.options, resume=False, overwrite=False, sequences=None, chunk_size=None
     )
-    timings = []
     with tempfile.TemporaryDirectory(
-        prefix=SCRATCH_PREFIX, dir=_scratch_parent(request.out_dir)
+        prefix=SCRATCH_PREFIX, dir=_scratch_parent(request.out_dir), ignore_cleanup_errors=True
     ) as scratch:
         job = prepare_export(request.spec, request.count, Path(scratch) / "plan", options)
         chunk = max(c.count for c in plan_chunks(job, defaultdict(int)))
         workers = max(1, min(options.worker_count, request.count // chunk or 1))
-        counts = (chunk * workers, 3 * chunk * workers)
-        if counts[1] > request.count:  # a small export: the trial runs as long as it
-            counts = (max(1, request.count // 2), max(2, request.count))
-        for k, count in enumerate(counts):
-            start = time.perf_counter()
-            out = Path(scratch) / f"t{k}"
-            result = export_dataset(request.spec, count, out, options, None, cancel)
-            if result.cancelled:
-                raise MeasurementCancelled()
-            timings.append((count, time.perf_counter() - start))
-    (n1, t1), (n2, t2) = timings
-    per_image = (t2 - t1) / (n2 - n1)
-    if per_image <= 0:  # noise larger than the difference: charge everything per image
-        per_image = t2 / n2
-    startup = max(0.0, t2 - per_image * n2)
-    return MeasuredRate(startup, per_image, n1 + n2, t1 + t2)
+        count = min(request.count, TRIAL_CHUNKS * chunk * workers)
+        snapshots: list[Progress] = []
+        start = time.perf_counter()
+        result = export_dataset(
+            request.spec, count, Path(scratch) / "trial", options, snapshots.append, cancel
+        )
+        total = time.perf_counter() - start
+        if result.cancelled:
+            raise MeasurementCancelled()
+    return fit_rate(snapshots, count, total)
+
+
+def fit_rate(snapshots: list[Progress], count: int, total: float) -> MeasuredRate:
+    """Fit start-up and per-image cost to a trial's progress snapshots.
+
+    The per-image cost is the slope between the first and the last report with images
+    (the steady state, once every worker has started); the start-up is what the whole
+    trial took beyond that. With too few reports the whole time counts per image.
+    """
+    reports = [p for p in snapshots if p.done > 0]
+    first, last = (reports[0], reports[-1]) if reports else (None, None)
+    per_image = total / max(1, count)
+    if first is not None and last.done - first.done >= count // 4 and last.elapsed > first.elapsed:
+        per_image = (last.elapsed - first.elapsed) / (last.done - first.done)
+    startup = max(0.0, total - per_image * count)
+    return MeasuredRate(startup, per_image, count, total)
 
 
 def smoothed_eta(progress: Progress, prior: MeasuredRate | None) -> float | None:

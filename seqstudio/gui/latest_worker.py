@@ -58,6 +58,14 @@ class LatestMailbox:
         with self._condition:
             return self._stopping or self._request is not None
 
+    def wait_superseded(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for a newer request (or a stop); return whether one came."""
+        with self._condition:
+            self._condition.wait_for(
+                lambda: self._stopping or self._request is not None, timeout=timeout
+            )
+            return self._stopping or self._request is not None
+
 
 class _Thread(QThread):
     done = Signal(int, bool, object)

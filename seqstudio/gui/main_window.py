@@ -136,6 +136,11 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         self.render_label = QLabel("render: –")
+        # room for the longest text, so the status message never squeezes it
+        self.render_label.setMinimumWidth(
+            self.render_label.fontMetrics().horizontalAdvance("render: failed after 99999.9 ms") + 8
+        )
+        self.render_label.setToolTip("How long the worker took to render the large preview")
         self.problem_status = StatusMessage()
         self.statusBar().addWidget(self.problem_status, 1)
         self.statusBar().addPermanentWidget(self.render_label)

@@ -157,6 +157,7 @@ class PreviewArea(QWidget):
             row.addWidget(widget)
         sheet_layout.addLayout(row)
         self.sheet_scroll = _scroll(self.sheet)
+        self.sheet.follow_viewport()
         sheet_layout.addWidget(self.sheet_scroll, 1)
         self.tabs.addTab(sheet_page, "Contact &sheet")
 
@@ -170,6 +171,7 @@ class PreviewArea(QWidget):
         self.compare_title.setWordWrap(True)
         compare_layout.addWidget(self.compare_title)
         self.compare_scroll = _scroll(self.compare)
+        self.compare.follow_viewport()
         compare_layout.addWidget(self.compare_scroll, 1)
         self.tabs.addTab(compare_page, "Solo / s&weep")
         self.tabs.currentChanged.connect(self._on_tab)

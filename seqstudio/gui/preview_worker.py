@@ -3,8 +3,9 @@
 Like the Qt ``mandelbrot`` example, the thread keeps only the newest request under a
 lock. It builds the :class:`~seqstudio.core.generator.SequenceGenerator` (which touches
 glyph data and checks the spec against it), renders the selected sample, converts it to a
-``QImage`` and emits it, then renders the contact sheet of samples ``0 … k-1`` (emitted
-in growing batches, so the first rows show while the rest render). Before each emit and
+``QImage`` and emits it, then — once no newer request came for ``SHEET_DELAY_S`` —
+renders the contact sheet of samples ``0 … k-1`` (emitted in growing batches, so the
+first rows show while the rest render). Before each emit and
 between samples it checks for a newer request and drops its own work if one arrived. Results reach the GUI
 thread through queued signals; the GUI thread never runs numpy or file work.
 """
@@ -82,7 +83,11 @@ class PreviewFailure:
     width_range: str = ""  # feasible widths of the rejected spec ("" when unknown)
 
 
-SHEET_BATCH = 4
+SHEET_BATCH = 8
+#: Quiet time after the main preview before the contact sheet renders: while a slider
+#: is dragged only the large preview follows it (the sheet would only be thrown away and
+#: compete with the GUI thread for the interpreter); the sheet catches up when it stops.
+SHEET_DELAY_S = 0.12
 
 
 def render_sample(generator, index: int) -> RenderedSample:
@@ -155,6 +160,8 @@ class PreviewWorker(QThread):
                 request.request_id, spec, main, generator.width_range.describe(), classes, elapsed
             )
         )
+        if request.sheet_count and self._mailbox.wait_superseded(SHEET_DELAY_S):
+            return
         samples: list[RenderedSample] = []
         for index in range(request.sheet_count):
             if self._superseded():

@@ -2,8 +2,9 @@
 
 Every cell is drawn at the same scale: a whole number of device pixels per image pixel
 (crisp), the largest that fits the requested columns, or a fixed zoom the user picked.
-A wrapping grid (the contact sheet) uses fewer columns rather than shrinking pixels
-below 1×; a comparison is one column of captioned cells (each sample's variants stacked,
+A wrapping grid (the contact sheet) picks the column count whose whole scale is largest
+while the whole grid stays visible, and uses fewer columns rather than shrinking pixels
+below 1× (scrolling vertically instead); a comparison is one column of captioned cells (each sample's variants stacked,
 so every digit lines up with itself above and below) that shrinks only when even 1× does
 not fit. The grid never gets wider than its viewport, so its
 scroll area only ever scrolls vertically. Boxes and mask tints toggle on every cell.
@@ -14,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
@@ -50,6 +51,7 @@ def grid_layout(
     image_size: tuple[int, int],
     width: int,
     *,
+    height: int = 0,
     dpr: float = 1.0,
     zoom: str = "auto",
     wrap: bool = True,
@@ -60,16 +62,18 @@ def grid_layout(
     Parameters
     ----------
     count, columns : int
-        Number of cells and the wanted columns.
+        Number of cells and the wanted (largest) number of columns.
     image_size : (int, int)
         Width and height of every image.
     width : int
         The room, in logical pixels.
+    height : int
+        The visible height (0: unknown). ``"auto"`` prefers the largest whole scale at
+        which the whole grid is visible without scrolling.
     dpr : float
         Device pixels per logical pixel.
     zoom : str
-        ``"auto"`` (the largest whole scale ≤ 4 for the most columns that fit at 1×) or a
-        whole factor (``"1"`` … ``"4"``), kept as long as one column fits.
+        ``"auto"`` or a whole factor (``"1"`` … ``"4"``), kept as long as one column fits.
     wrap : bool
         Whether columns may be dropped (rows added) so cells stay at least 1×.
     caption_width : int
@@ -85,8 +89,20 @@ def grid_layout(
     def fill(cols: int) -> float:  # device px per image px that fill ``width``
         return (width - caption_width - (cols + 1) * SPACING) * dpr / (cols * w)
 
+    def fits_height(cols: int) -> float:  # device px per image px that fill ``height``
+        rows = -(-count // cols) if count else 1
+        return (height - (rows + 1) * SPACING) * dpr / (rows * h) if height > 0 else 0.0
+
     wanted = MAX_AUTO_SCALE if zoom == "auto" else int(zoom)
     cols = columns
+    if wrap and zoom == "auto" and height > 0:
+        best = max(
+            range(1, columns + 1),
+            key=lambda c: (min(wanted, math.floor(fill(c)), math.floor(fits_height(c))), c),
+        )
+        if min(math.floor(fill(best)), math.floor(fits_height(best))) >= 1:
+            cols = best
+            wanted = min(wanted, math.floor(fits_height(best)))
     if wrap:
         while cols > 1 and fill(cols) < (1 if zoom == "auto" else wanted):
             cols -= 1
@@ -204,11 +220,13 @@ class SampleGrid(QWidget):
         if self._captions:
             widest = max(self.fontMetrics().horizontalAdvance(c) for c in self._captions)
             caption = min(widest + SPACING + 6, self.width() * 2 // 5)
+        viewport = self.parentWidget()
         return grid_layout(
             len(self._samples),
             self._columns,
             size,
             self.width(),
+            height=viewport.height() if viewport is not None else 0,
             dpr=self.devicePixelRatioF(),
             zoom=self._zoom,
             wrap=self._wrap,
@@ -246,6 +264,17 @@ class SampleGrid(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
         self._relayout()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+        """Lay out again when the viewport (see :meth:`follow_viewport`) changes height."""
+        if event.type() == QEvent.Type.Resize and watched is self.parentWidget():
+            self._relayout()
+        return False
+
+    def follow_viewport(self) -> None:
+        """Re-lay out on every resize of the parent viewport (call once it is parented)."""
+        if self.parentWidget() is not None:
+            self.parentWidget().installEventFilter(self)
 
     # ------------------------------------------------------------------ painting
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API

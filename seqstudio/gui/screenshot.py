@@ -80,9 +80,13 @@ def main(argv: list[str] | None = None) -> int:
             ):
                 QTimer.singleShot(50, poll)
                 return
-            if args.view == "export" and result["dialog"] is None:
+            dialog = result["dialog"]
+            if args.view == "export" and dialog is None:
                 result["dialog"] = window.dataset_tools.open_export()
-                QTimer.singleShot(1500, poll)  # its estimate runs on its workers
+                QTimer.singleShot(100, poll)
+                return
+            if dialog is not None and dialog.measured_seconds() is None:
+                QTimer.singleShot(100, poll)  # its estimate is measured on its workers
                 return
             app.processEvents()
             target = result["dialog"] or window

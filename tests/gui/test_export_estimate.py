@@ -29,13 +29,14 @@ def _predict_and_run(dialog, qtbot, out, workers):
     return predicted, actual
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_estimate_within_30_percent_of_a_5000_image_export(window, qtbot, tmp_path, workers):
+def test_estimate_within_30_percent_of_a_5000_image_export(window, qtbot, tmp_path):
     """The prediction made before the export is within ±30 % of its wall time.
 
     Both are timings on a shared machine: a second export (measured afresh, in a new
-    folder) may confirm it when the first pair was disturbed by other load.
+    folder) may confirm it when the first pair was disturbed by other load. More worker
+    counts: ``benchmarks/bench_estimate.py``.
     """
+    workers = 1
     dialog = window.dataset_tools.open_export()
     pairs = []
     for attempt in range(2):
