@@ -201,52 +201,25 @@ def recorded_export(
 
 def _differences(current: ExportRequest, recorded: ResumeSettings) -> tuple[str, ...]:
     """Where ``current`` differs from ``recorded`` (short texts, in field order)."""
-    spec, count, options = recorded
-    now = current.options
-    found: list[str] = []
-    ours, theirs = current.spec.to_dict(), spec.to_dict()
-    for key, value in theirs.items():
-        if ours.get(key) != value:
-            if key == "random" or isinstance(value, (list, dict)):
-                found.append(key)
-            else:
-                found.append(f"{key} {_short(ours.get(key))} (recorded {_short(value)})")
-    if (now.sequences is None) != (options.sequences is None):
-        found.append("sequences")
-    elif now.sequences is None and current.count != count:
-        found.append(f"count {current.count:,} (recorded {count:,})")
-    elif now.sequences is not None:
+    from seqstudio.core.export.settings import ExportSettings
+
+    ours = ExportSettings(current.spec, current.count, current.options)
+    unreadable = False
+    if isinstance(current.options.sequences, (str, Path)):
         try:
-            recorded.with_given(sequences=now.sequences, count=current.count)
+            ours = ours.with_sequences_file(current.options.sequences, current.count)
         except SeqstudioError:
-            found.append("sequences")
-
-    def split_text(o: ExportOptions, pool: str) -> str:
-        pairs = o.splits if o.splits is not None else ((pool, 1.0),)
-        return ",".join(f"{name}={ratio:g}" for name, ratio in pairs)
-
-    ours_split, theirs_split = split_text(now, current.spec.pool), split_text(options, spec.pool)
-    if ours_split != theirs_split:
-        found.append(f"splits {ours_split} (recorded {theirs_split})")
-    if now.format != options.format:
-        found.append(f"format {now.format} (recorded {options.format})")
-    elif options.format == "jpg" and now.jpeg_quality != options.jpeg_quality:
-        found.append(f"JPEG quality {now.jpeg_quality} (recorded {options.jpeg_quality})")
-    if now.annotations != options.annotations:
-        found.append(
-            f"annotations {','.join(now.annotations) or 'none'} "
-            f"(recorded {','.join(options.annotations) or 'none'})"
-        )
-    if now.masks != options.masks:
-        found.append(
-            f"masks {'on' if now.masks else 'off'} (recorded {'on' if options.masks else 'off'})"
-        )
+            unreadable = True
+            ours = recorded.settings  # compared below field by field, sequences aside
+            ours = ExportSettings(current.spec, ours.count, ours.options)
+    found: list[str] = []
+    for difference in ours.diff(recorded.settings):
+        text = "random" if difference.field.startswith("random.") else difference.describe()
+        if text not in found:
+            found.append(text)
+    if unreadable and "sequences" not in found:
+        found.append("sequences")
     return tuple(found)
-
-
-def _short(value) -> str:
-    text = str(value)
-    return text if len(text) <= 30 else text[:27] + "..."
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ manifests of an interrupted export; :func:`recorded_count` counts the images rec
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
 from pathlib import Path
@@ -27,11 +28,11 @@ from seqstudio.core.export.job import ExportJob
 from seqstudio.core.export.lock import LOCK_NAME, ExportLockedError, lock_holder
 from seqstudio.core.export.manifest import (
     DATASET_JSON,
-    first_difference,
     last_record,
     read_dataset_json,
     recover_manifests,
 )
+from seqstudio.core.export.settings import ExportSettings
 
 #: Extra bytes required beyond the estimate, and relative margin.
 SPACE_MARGIN = (16 << 20, 1.10)
@@ -62,7 +63,7 @@ def check_folder(job: ExportJob) -> None:
     if entries:
         if opts.resume:
             doc = read_dataset_json(out)
-            diff = first_difference(job.settings, doc["settings"])
+            diff = _settings_difference(job, doc["settings"], out / DATASET_JSON)
             if diff:
                 raise ExportError(
                     f"cannot resume {out}: its dataset was made with other settings ({diff})"
@@ -137,6 +138,22 @@ def _tree_size(path: Path) -> int:
             with contextlib.suppress(OSError):
                 size += os.lstat(os.path.join(root, name)).st_blocks * 512
     return size
+
+
+def _settings_difference(job: ExportJob, record: dict, path: Path) -> str | None:
+    """The first way ``job`` differs from the settings ``record``ed, as text, or ``None``."""
+    recorded = ExportSettings.from_record(record, path)
+    options = job.options
+    if options.sequences is not None:
+        lines = tuple((line.text, line.count) for line in job.plan.lines)
+        options = dataclasses.replace(options, sequences=lines)
+    ours = ExportSettings(job.spec, job.plan.total, options)
+    for found in ours.diff(recorded):
+        return f"{found.field}: {found.ours} now, {found.theirs} in {DATASET_JSON}"
+    if list(job.classes) != record.get("classes"):
+        # Same settings, but the glyph source now has other classes (its files changed).
+        return f"classes: {','.join(job.classes)} now, other classes in {DATASET_JSON}"
+    return None
 
 
 def owned_for_overwrite(out: Path) -> list[Path]:

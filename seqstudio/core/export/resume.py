@@ -10,17 +10,16 @@ dataset is a :class:`ResumeConflict`; ``workers`` and ``chunk_size`` never do.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from seqstudio.core.errors import SpecError
-from seqstudio.core.export.errors import ExportError
 from seqstudio.core.export.manifest import DATASET_JSON, read_dataset_json
 from seqstudio.core.export.options import ExportOptions
-from seqstudio.core.export.sources import read_sequences
+from seqstudio.core.export.settings import ExportSettings, diff_options, diff_spec
 from seqstudio.core.spec import GenerationSpec
 
 #: Options that change how an export runs but never its bytes.
@@ -106,72 +105,54 @@ class ResumeSettings:
         SpecError
             A given value that is invalid itself (bad split, unreadable sequences file).
         """
-        recorded = self.options
-        if spec is not None:
-            _compare_spec(spec, self.spec, self.path)
+        recorded = self.settings
+        found = diff_spec(spec, recorded.spec) if spec is not None else []
         if sequences is not None:
-            self._check_sequences(sequences, count)
+            if recorded.options.sequences is None:
+                raise ResumeConflict("sequences", str(sequences), "no sequences file", self.path)
+            given = recorded.with_sequences_file(sequences, count)
+            found += [
+                dataclasses.replace(d, ours=f"{sequences} ({d.ours})")
+                for d in given.diff(recorded)
+                if d.field == "sequences"
+            ]
         elif count is not None:
-            if recorded.sequences is not None:
+            if recorded.options.sequences is not None:
                 raise SpecError(
                     "count",
                     f"{count} cannot be checked against the sequences file recorded in "
                     f"{self.path}; leave it out (the recorded counts are used) or give the "
                     "sequences file too",
                 )
-            if count != self.count:
-                raise ResumeConflict("count", str(count), str(self.count), self.path)
+            found += [
+                d
+                for d in dataclasses.replace(recorded, count=count).diff(recorded)
+                if d.field == "count"
+            ]
+        # Each given option is checked alone (a combination with the recorded ones may
+        # itself be invalid, e.g. --format npz against recorded annotations).
+        given_options = SimpleNamespace(**dataclasses.asdict(recorded.options))
         if splits is not None:
-            given = _split_text(ExportOptions(splits=splits).splits, self.spec.pool)
-            mine = _split_text(recorded.splits, self.spec.pool)
-            if given != mine:
-                raise ResumeConflict("split", given, mine, self.path)
-        if format is not None and format != recorded.format:
-            raise ResumeConflict("format", format, recorded.format, self.path)
-        if (
-            jpeg_quality is not None
-            and recorded.format == "jpg"
-            and jpeg_quality != recorded.jpeg_quality
-        ):
-            raise ResumeConflict(
-                "jpeg_quality", str(jpeg_quality), str(recorded.jpeg_quality), self.path
-            )
+            given_options.splits = ExportOptions(splits=splits).splits
+        if format is not None:
+            given_options.format = format
+        if jpeg_quality is not None:
+            given_options.jpeg_quality = jpeg_quality
         if annotations is not None:
-            given_ann = ExportOptions(annotations=annotations).annotations
-            if given_ann != recorded.annotations:
-                raise ResumeConflict(
-                    "annotations",
-                    ",".join(given_ann) or "none",
-                    ",".join(recorded.annotations) or "none",
-                    self.path,
-                )
-        if masks is not None and masks != recorded.masks:
-            raise ResumeConflict("masks", _yes(masks), _yes(recorded.masks), self.path)
-        options = dataclasses.replace(recorded, workers=workers, chunk_size=chunk_size)
+            given_options.annotations = ExportOptions(annotations=annotations).annotations
+        if masks is not None:
+            given_options.masks = masks
+        found += diff_options(given_options, recorded.options, self.spec.pool, self.spec.pool)
+        if found:
+            first = found[0]
+            raise ResumeConflict(first.field, first.ours, first.theirs, self.path)
+        options = dataclasses.replace(self.options, workers=workers, chunk_size=chunk_size)
         return dataclasses.replace(self, options=options)
 
-    def _check_sequences(self, path: str | Path, count: int | None) -> None:
-        recorded = self.options.sequences
-        if recorded is None:
-            raise ResumeConflict("sequences", str(path), "no sequences file", self.path)
-        # 0 marks lines that give no count: they take ``count`` (or the recorded default).
-        lines = read_sequences(path, 0 if count is None else count)
-        given = [(line.text, line.count) for line in lines]
-        if count is None:
-            defaults = {n for (text, n), (_, g) in zip(recorded, given) if g == 0}
-            fill = defaults.pop() if len(defaults) == 1 else 0
-            given = [(text, n or fill) for text, n in given]
-        if given != list(recorded):
-            differ = next(
-                (k for k, (a, b) in enumerate(zip(given, recorded)) if a != b),
-                min(len(given), len(recorded)),
-            )
-            raise ResumeConflict(
-                "sequences",
-                f"{path} ({_entry(given, differ)})",
-                f"{_entry(list(recorded), differ)}",
-                self.path,
-            )
+    @property
+    def settings(self) -> ExportSettings:
+        """The recorded spec, count and options as one :class:`ExportSettings`."""
+        return ExportSettings(self.spec, self.count, self.options)
 
 
 def resume_settings(out_dir: str | Path) -> ResumeSettings:
@@ -206,76 +187,11 @@ def settings_from_document(doc: dict[str, Any], path: Path) -> ResumeSettings:
     ExportError
         If the document records settings this version cannot use.
     """
-    settings = doc["settings"]
-    try:
-        spec = GenerationSpec.from_dict(settings["spec"])
-        count = settings["count"]
-        lines = settings.get("sequences")
-        split_info = settings["splits"]
-        names = list(split_info)
-        splits = tuple((name, split_info[name]["ratio"]) for name in names)
-        if len(splits) == 1 and names[0] == spec.pool:
-            splits = None  # the same plan as one split named after the spec's pool
-        fmt = settings["format"]
-        options = ExportOptions(
-            splits=splits,
-            format=fmt,
-            jpeg_quality=settings.get("jpeg_quality") or 95,
-            annotations=tuple(settings.get("annotations") or ()),
-            masks=settings.get("masks", False),
-            sequences=tuple(tuple(line) for line in lines) if lines is not None else None,
-            images_per_file=settings.get("images_per_file", 10_000),
-            resume=True,
-        )
-    except SpecError as exc:
-        raise ExportError(f"{path} records an invalid setting: {exc}") from None
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ExportError(
-            f"{path} is incomplete or damaged ({type(exc).__name__}: {exc})"
-        ) from None
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise ExportError(f"{path} records an invalid count {count!r}")
-    return ResumeSettings(spec, count, options, path)
+    recorded = ExportSettings.from_record(doc["settings"], path)
+    options = dataclasses.replace(recorded.options, resume=True)
+    return ResumeSettings(recorded.spec, recorded.count, options, path)
 
 
 def has_dataset_json(out_dir: str | Path) -> bool:
     """Whether ``out_dir`` holds a ``dataset.json`` (an export to resume)."""
     return (Path(out_dir).expanduser() / DATASET_JSON).is_file()
-
-
-# ----------------------------------------------------------------------------- helpers
-def _compare_spec(given: GenerationSpec, recorded: GenerationSpec, path: Path) -> None:
-    ours, theirs = given.to_dict(), recorded.to_dict()
-    if (ours["random"] is None) != (theirs["random"] is None):
-        if ours["random"] is None:
-            raise ResumeConflict("digits", _show(ours["digits"]), "random sequences", path)
-        raise ResumeConflict("random", "random sequences", _show(theirs["digits"]), path)
-    for key in theirs:
-        a, b = ours.get(key), theirs.get(key)
-        if a == b or (key == "digits" and theirs["random"] is not None):
-            continue  # digits are unused with random sequences (recorded as "")
-        if key == "random":
-            sub = next(k for k in b if a.get(k) != b.get(k))
-            raise ResumeConflict(f"random.{sub}", _show(a.get(sub)), _show(b.get(sub)), path)
-        raise ResumeConflict(key, _show(a), _show(b), path)
-
-
-def _split_text(splits, pool: str) -> str:
-    pairs = splits if splits is not None else ((pool, 1.0),)
-    return ",".join(f"{name}={ratio:g}" for name, ratio in pairs)
-
-
-def _entry(lines: list, k: int) -> str:
-    if k >= len(lines):
-        return f"{len(lines)} lines"
-    text, count = lines[k]
-    return f"sequence {k + 1}: {text!r} x{count}"
-
-
-def _yes(value: bool) -> str:
-    return "on" if value else "off"
-
-
-def _show(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 60 else text[:57] + "..."
