@@ -100,6 +100,36 @@ def read_dataset_json(out_dir: Path) -> dict[str, Any]:
     return doc
 
 
+def first_difference(ours: Any, theirs: Any, path: str = "") -> str | None:
+    """The first key path where two JSON values differ, with both values, or ``None``.
+
+    A whole-record equality check (shards and merges use it to find version drift);
+    resume compares settings with :meth:`seqstudio.core.export.settings.ExportSettings.diff`.
+    """
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        for key in list(ours) + [k for k in theirs if k not in ours]:
+            found = first_difference(
+                ours.get(key), theirs.get(key), f"{path}.{key}" if path else key
+            )
+            if found:
+                return found
+        return None
+    if isinstance(ours, list) and isinstance(theirs, list) and len(ours) == len(theirs):
+        for k, (a, b) in enumerate(zip(ours, theirs)):
+            found = first_difference(a, b, f"{path}[{k}]")
+            if found:
+                return found
+        return None
+    if ours != theirs:
+        return f"{path}: {_short(ours)} now, {_short(theirs)} in dataset.json"
+    return None
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 # ----------------------------------------------------------------------------- manifests
 def _line_ends(path: Path) -> list[int]:
     """Byte offsets just after each newline in ``path`` (empty if it does not exist)."""
