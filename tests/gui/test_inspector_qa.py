@@ -142,9 +142,21 @@ def test_parameter_filter_and_qa_and_mean_images(qtbot, panel, masked):
     scale = shown.shape[1] // 230
     assert np.array_equal(shown[::scale, ::scale], np.rint(item.mean[:, :, 0] * 255))
     assert view.normalize_edit.text().startswith(f"Normalize(mean=({stats.overall.mean[0]:.4f},)")
-    # Compare: train vs test from the scan.
-    assert panel.compare.comparison is not None
-    assert panel.compare.table.rowCount() == len(panel.compare.comparison.differences)
+    # Compare: two splits of the scan (computed on the task thread), then the verdict.
+    compare = panel.compare
+    qtbot.waitUntil(lambda: compare.comparison is not None, timeout=10000)
+    assert (compare.comparison.a, compare.comparison.b) == ("train", "test")  # the defaults
+    with qtbot.waitSignal(compare.compared, timeout=10000) as blocker:
+        compare.b_combo.setCurrentIndex(compare.b_combo.findData("scan:val"))
+    comparison = blocker.args[0]
+    assert (comparison.a, comparison.b) == ("train", "val") and compare.table.rowCount() == len(
+        comparison.differences
+    )
+    assert compare.verdict.text().startswith(f"Differs most: {comparison.largest.name}")
+    # Another folder as B: a scan on the task thread, then the comparison.
+    with qtbot.waitSignal(compare.compared, timeout=60000) as blocker:
+        compare.compare_folder(str(masked / "train"))
+    assert blocker.args[0].b == str(masked / "train")
 
 
 def test_planted_problems_are_listed_like_the_cli(qtbot, panel, masked, tmp_path):

@@ -1,26 +1,49 @@
-"""Dataset statistics and sample grids for folders of images (Qt-free).
+"""Dataset statistics, QA checks, mean/std images, comparisons and sample grids (Qt-free).
 
-Public API: :func:`compute_dataset_stats`, :func:`make_sample_grid` and the plain-data
-results :class:`DatasetStats`, :class:`GroupStats`, :class:`LabelStats`,
+Public API: :func:`compute_dataset_stats` (statistics of a folder's images, with masks
+counted apart and the QA report in ``stats.qa``), :func:`build_index` (what each file is,
+from the folder's manifests), :func:`compare_stats`, :func:`make_sample_grid`,
+:class:`TagStore`, and the plain-data results :class:`DatasetStats`, :class:`GroupStats`,
+:class:`LabelStats`, :class:`MaskStats`, :class:`QAReport`, :class:`Finding`,
 :class:`FileProblem`, :class:`GridInfo`.
 """
 
+from seqstudio.core.stats.compare import Comparison, compare_stats
 from seqstudio.core.stats.decode import DEFAULT_MAX_PIXELS
 from seqstudio.core.stats.engine import compute_dataset_stats
 from seqstudio.core.stats.errors import StatsCancelledError, StatsInputError
 from seqstudio.core.stats.grid import GridCell, GridInfo, make_sample_grid
-from seqstudio.core.stats.model import DatasetStats, FileProblem, GroupStats, LabelStats
+from seqstudio.core.stats.index import FolderIndex, IndexedImage, build_index
+from seqstudio.core.stats.model import (
+    DatasetStats,
+    FileProblem,
+    Finding,
+    GroupStats,
+    LabelStats,
+    MaskStats,
+    QAReport,
+)
+from seqstudio.core.stats.tags import TagStore
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
+    "Comparison",
     "DatasetStats",
     "FileProblem",
+    "Finding",
+    "FolderIndex",
     "GridCell",
     "GridInfo",
     "GroupStats",
+    "IndexedImage",
     "LabelStats",
+    "MaskStats",
+    "QAReport",
     "StatsCancelledError",
     "StatsInputError",
+    "TagStore",
+    "build_index",
+    "compare_stats",
     "compute_dataset_stats",
     "make_sample_grid",
 ]

@@ -34,6 +34,8 @@ ALL = "(all)"
 class CompareView(QWidget):
     """Choose A and B (splits of the scan or another folder); see what differs most.
 
+    A starts on ``train`` and B on ``test`` when the scan has them.
+
     Signals
     -------
     compared(Comparison)
@@ -58,6 +60,7 @@ class CompareView(QWidget):
         self.stats: DatasetStats | None = None
         self.other: DatasetStats | None = None
         self.comparison: Comparison | None = None
+        self._asked = 0
         self.a_combo = QComboBox()
         self.b_combo = QComboBox()
         self.folder_button = QPushButton("Other folder as B…")
@@ -96,12 +99,13 @@ class CompareView(QWidget):
         """Offer the scan's splits (and all images) as A and B."""
         self.stats, self.other = stats, None
         names = [ALL, *stats.categories] if stats else []
-        for combo, default in ((self.a_combo, 1), (self.b_combo, 2)):
+        for combo, wanted, default in ((self.a_combo, "train", 1), (self.b_combo, "test", 2)):
             combo.blockSignals(True)
             combo.clear()
             for name in names:
-                combo.addItem("all images" if name == ALL else name, ("scan", name))
-            combo.setCurrentIndex(min(default, len(names) - 1))
+                combo.addItem("all images" if name == ALL else name, f"scan:{name}")
+            found = combo.findData(f"scan:{wanted}")
+            combo.setCurrentIndex(found if found >= 0 else min(default, len(names) - 1))
             combo.blockSignals(False)
         self._on_choice()
 
@@ -123,16 +127,16 @@ class CompareView(QWidget):
     def _on_other(self, stats: DatasetStats) -> None:
         self.other = stats
         self.b_combo.blockSignals(True)
-        index = self.b_combo.findData(("other", ALL))
+        index = self.b_combo.findData(f"other:{ALL}")
         if index < 0:
-            self.b_combo.addItem(f"folder {stats.root}", ("other", ALL))
+            self.b_combo.addItem(f"folder {stats.root}", f"other:{ALL}")
             index = self.b_combo.count() - 1
         self.b_combo.setCurrentIndex(index)
         self.b_combo.blockSignals(False)
         self._on_choice()
 
-    def _group(self, data):
-        source, name = data
+    def _group(self, data: str):
+        source, name = data.split(":", 1)
         stats = self.stats if source == "scan" else self.other
         if stats is None:
             return None
@@ -150,10 +154,23 @@ class CompareView(QWidget):
         a, b = self.a_combo.currentData(), self.b_combo.currentData()
         picked = [self._group(x) if x else None for x in (a, b)]
         if None in picked or any(p[0] is None for p in picked):
+            self._asked += 1
+            self.comparison = None
             self.table.setRowCount(0)
             return
         (ga, la, na), (gb, lb, nb) = picked
-        comparison = compare_groups(ga, gb, la, lb, (na, nb))
+        self._asked += 1
+        asked = self._asked
+        # Label histograms can hold 100,000s of labels: compared on the task thread.
+        self._tasks.run(
+            lambda: compare_groups(ga, gb, la, lb, (na, nb)),
+            lambda comparison: self._show(asked, comparison),
+            lambda exc: self._show_error(f"cannot compare: {exc}"),
+        )
+
+    def _show(self, asked: int, comparison: Comparison) -> None:
+        if asked != self._asked:
+            return  # the choice changed meanwhile
         self.comparison = comparison
         self.table.setRowCount(len(comparison.differences))
         for row, diff in enumerate(comparison.differences):
