@@ -137,3 +137,24 @@ def test_app_without_a_display_says_so_instead_of_aborting(tmp_path):
     assert result.returncode == 2
     assert "no display" in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "preset, digits, width",
+    [
+        ("light", "14543", "200"),
+        ("scan-like", "14543", "200"),
+        ("heavy", "14543", "200"),
+        ("heavy", "14543210", "300"),
+    ],
+)
+def test_presets_work_at_the_default_widths(tmp_path, preset, digits, width):
+    from seqstudio.cli import main
+
+    out = tmp_path / "out"
+    args = ["generate", "--digits", digits, "--width", width, "--augment", preset]
+    assert main([*args, "--count", "6", "--json", "-o", str(out)]) == 0
+    records = [json.loads(p.read_text()) for p in sorted(out.glob("*.json"))]
+    assert len(records) == 6 and all(r["label"] == digits for r in records)
+    for png in sorted(out.glob("*.png")):
+        assert np.asarray(Image.open(png)).shape == (28, int(width))
