@@ -73,10 +73,13 @@ def vectorised_batch(
         return SampleBatch.from_samples([], spec)
     images = np.empty((count, spec.height, spec.width), np.uint8)
     mask_array = np.empty((count, spec.height, spec.width), np.uint16) if masks else None
-    boxes, glyphs, gaps, params = [], [], [], []
+    boxes: list[np.ndarray] = []
+    glyphs: list[np.ndarray] = []
+    gaps: list[tuple[int, ...]] = []
+    params: list[dict] = []
     for first in range(0, count, CHUNK):
         last = min(first + CHUNK, count)
-        chunk_masks = mask_array[first:last] if masks else None
+        chunk_masks = mask_array[first:last] if mask_array is not None else None
         chunk_boxes, chunk_glyphs, chunk_gaps, chunk_offsets = _fill_chunk(
             spec, pool, members, start + first, images[first:last], chunk_masks
         )

@@ -91,7 +91,11 @@ class SequenceGenerator:
         #: Every width that works for this spec (see :func:`~seqstudio.core.widths.feasible_width_range`).
         self.width_range: WidthRange = check_spec_width(spec, widths)
         self._labels_list = self._random_labels()
-        if self._labels_list is not None and spec.random.weights is not None:
+        if (
+            self._labels_list is not None
+            and spec.random is not None
+            and spec.random.weights is not None
+        ):
             weights = np.asarray(spec.random.weights, np.float64)
             cumulative = np.cumsum(weights / weights.max())  # no overflow for [1e308, 1e308]
             self._cumulative_weights = (cumulative / cumulative[-1]).tolist()
@@ -182,6 +186,7 @@ class SequenceGenerator:
             return spec.digits
         length = rand.integer(rng.STREAM_LENGTH, 0, spec.random.min_length, spec.random.max_length)
         labels = self._labels_list
+        assert labels is not None  # random sequences always have their label list
         if self._cumulative_weights is None:
             return tuple(
                 labels[rand.integer(rng.STREAM_LABELS, k, 0, len(labels) - 1)]
@@ -208,7 +213,7 @@ class SequenceGenerator:
                 int(members[rand.integer(rng.STREAM_GLYPHS, j, 0, len(members) - 1)])
             )
         glyphs, ink = [], []
-        records = [] if self._augmenter is not None else None
+        records: list = []
         extents = pool.ink_extents
         for j, g in enumerate(glyph_indices):
             glyph = pool.images[g, :, : pool.widths[g]]
@@ -247,7 +252,15 @@ class SequenceGenerator:
             positions = [p - left for p in positions]
             strip_width = max(right, strip_width) - left
         return _Placed(
-            labels, glyph_indices, glyphs, ink, gaps, positions, strip_width, records, overlaps
+            labels,
+            glyph_indices,
+            glyphs,
+            ink,
+            gaps,
+            positions,
+            strip_width,
+            records if self._augmenter is not None else None,
+            overlaps,
         )
 
     def _render(self, placed: _Placed, rand: rng.ImageRandom, params: dict, masks: bool):

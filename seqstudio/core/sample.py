@@ -141,7 +141,7 @@ class SampleBatch:
         )
         masks = None
         if samples and samples[0].mask is not None:
-            masks = np.stack([s.mask.astype(np.uint16) for s in samples])
+            masks = np.stack([np.asarray(s.mask).astype(np.uint16) for s in samples])
         return cls(
             start=samples[0].index if samples else 0,
             images=images,
