@@ -37,9 +37,11 @@ def paired_us(a: SequenceGenerator, b: SequenceGenerator, batched: bool, n: int,
     each is the least disturbed (these machines are shared and noisy).
     """
     best = [float("inf"), float("inf")]
-    for generator in (a, b):  # warm both: tables, caches
-        generator.batch(0, 64)
-        generator.generate(0)
+    for _ in range(3):  # warm both up (tables, caches, allocator) before timing
+        for generator in (a, b):
+            generator.batch(0, min(n, 2000))
+            for i in range(min(n, 300)):
+                generator.generate(i)
     for rep in range(reps):
         for k, generator in enumerate((a, b) if rep % 2 == 0 else (b, a)):
             start = time.perf_counter()
