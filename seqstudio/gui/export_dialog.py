@@ -61,7 +61,7 @@ from seqstudio.gui.export_runner import (
 )
 from seqstudio.gui.latest_worker import LatestWorker
 from seqstudio.gui.model import GeneratorModel
-from seqstudio.gui.panels.base import ERROR_STYLE, signals_blocked
+from seqstudio.gui.panels.base import ERROR_STYLE, WrappedLabel, signals_blocked
 from seqstudio.gui.scale_out_row import SHARD_FORMAT_ITEMS, ScaleOutRow
 from seqstudio.gui.settings import AppSettings
 
@@ -157,10 +157,8 @@ class ExportDialog(QDialog):
 
     # ------------------------------------------------------------------ construction
     def _build(self) -> None:
-        self.spec_label = QLabel()
-        self.spec_label.setWordWrap(True)
-        self.spec_note = QLabel()
-        self.spec_note.setWordWrap(True)
+        self.spec_label = WrappedLabel()  # asks for the height its text needs
+        self.spec_note = WrappedLabel()  # asks for the height its text needs
         self.spec_note.setStyleSheet(ERROR_STYLE)
         self.spec_note.setVisible(False)
 
@@ -256,13 +254,10 @@ class ExportDialog(QDialog):
         self.scale_row = ScaleOutRow()
         oform.addRow("Scale out:", self.scale_row)
 
-        self.estimate_label = QLabel("checking…")
-        self.estimate_label.setWordWrap(True)
-        self.resume_label = QLabel()
-        self.resume_label.setWordWrap(True)
+        self.estimate_label = WrappedLabel("checking…")  # asks for the height its text needs
+        self.resume_label = WrappedLabel()  # asks for the height its text needs
         self.resume_label.setVisible(False)
-        self.problem_label = QLabel()
-        self.problem_label.setWordWrap(True)
+        self.problem_label = WrappedLabel()  # asks for the height its text needs
         self.problem_label.setStyleSheet(ERROR_STYLE)
         self.problem_label.setVisible(False)
         self.progress_bar = QProgressBar()
@@ -270,8 +265,7 @@ class ExportDialog(QDialog):
         self.progress_bar.setValue(0)
         self.progress_bar.setFormat("%p%")
         self.progress_label = QLabel("")
-        self.summary_label = QLabel("")
-        self.summary_label.setWordWrap(True)
+        self.summary_label = WrappedLabel("")  # asks for the height its text needs
 
         self.export_button = QPushButton("Export")
         self.export_button.setDefault(True)

@@ -3,7 +3,7 @@
 Run it under a real X server for the documentation images, e.g.::
 
     xvfb-run -a -s "-screen 0 1600x1000x24" env QT_QPA_PLATFORM=xcb \\
-        python -m seqstudio.gui.screenshot docs/screenshot.png --size 1024 640 --view sheet
+        python -m seqstudio.gui.screenshot docs/app-sheet-1024x640.png --size 1024 640 --view sheet
 
 It uses throw-away settings, opens the window at the given size, loads an augmentation
 preset, waits until the chosen view has rendered the current settings, and saves the

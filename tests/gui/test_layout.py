@@ -103,3 +103,18 @@ def test_zoom_keeps_the_content_centred(window, qtbot):
     window.set_zoom("4")
     qtbot.waitUntil(lambda: window.canvas.width() < 8 * 220)
     assert window.area.centre_fraction()[0] == pytest.approx(before, abs=0.03)
+
+
+def test_export_dialog_labels_are_not_cut(window, qtbot):
+    dialog = window.dataset_tools.open_export()
+    dialog.count_spin.setValue(10)  # a short measurement
+    qtbot.waitUntil(lambda: dialog.measured_seconds() is not None, timeout=60000)
+    qtbot.waitUntil(lambda: "measured:" in dialog.estimate_label.text())
+    assert dialog.height() <= 640
+    cut = [
+        label.text()
+        for label in dialog.findChildren(QLabel)
+        if _visible(label, dialog) and _label_is_elided(label)
+    ]
+    assert not cut, cut
+    dialog.close()
