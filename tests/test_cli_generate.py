@@ -158,3 +158,19 @@ def test_presets_work_at_the_default_widths(tmp_path, preset, digits, width):
     assert len(records) == 6 and all(r["label"] == digits for r in records)
     for png in sorted(out.glob("*.png")):
         assert np.asarray(Image.open(png)).shape == (28, int(width))
+
+
+def test_many_images_take_the_batch_path_with_the_same_bytes(tmp_path):
+    """600 images cross a batch chunk (512); with --json each image is made one at a time."""
+    common = ["generate", "--digits", "2024", "--width", "160", "--seed", "9", "--start", "3"]
+    fast = run_cli(*common, "--count", "600", "-o", "fast", cwd=tmp_path)
+    single = run_cli(*common, "--count", "600", "--json", "-o", "single", cwd=tmp_path)
+    assert fast.returncode == 0 and single.returncode == 0, fast.stderr + single.stderr
+    names = sorted(p.name for p in (tmp_path / "fast").iterdir())
+    assert names == [f"{i:06d}.png" for i in range(3, 603)]
+    for name in names:
+        assert (tmp_path / "fast" / name).read_bytes() == (tmp_path / "single" / name).read_bytes()
+    expected = SequenceGenerator(GenerationSpec(digits="2024", width=160, seed=9))
+    for i in (3, 514, 515, 602):
+        image = np.asarray(Image.open(tmp_path / "fast" / f"{i:06d}.png"))
+        assert np.array_equal(image, expected.generate(i).image)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import os
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
+
+_TMP_COUNTER = itertools.count()
 
 
 def write_atomic(path: str | Path, data: bytes, mode: int = 0o644) -> None:
@@ -23,17 +26,30 @@ def write_atomic(path: str | Path, data: bytes, mode: int = 0o644) -> None:
     data : bytes
         The complete new content.
     mode : int
-        Permission bits of the new file (``mkstemp`` would otherwise leave 0o600).
+        Permission bits of the new file (exactly these, whatever the umask).
     """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    head, name = os.path.split(os.fspath(path))
+    # Unique per process and call (no two writers share a temporary file); cheaper than
+    # tempfile.mkstemp's random names, which matters at thousands of files.
+    while True:
+        tmp = os.path.join(head, f".{name}.{os.getpid()}-{next(_TMP_COUNTER)}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
+            break
+        except FileExistsError:  # left by a crashed process that had our pid: next name
+            continue
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, mode)
+        try:
+            os.fchmod(fd, mode)  # exactly ``mode``, whatever the umask
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
         raise
 
 

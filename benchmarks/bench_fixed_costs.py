@@ -1,0 +1,181 @@
+"""Costs users feel outside the inner loops, each next to a baseline measured in this run.
+
+Usage: ``python benchmarks/bench_fixed_costs.py [--rounds N] [--quick]``
+
+1. ``seqstudio generate --count N -o DIR`` against ``seqstudio export --workers 1`` of the
+   same spec: marginal ms per image (the slope between N and 5 N images, which removes
+   start-up). Target: generate within 10 % of export.
+2. Export worker start-up: seconds from creating the export's process pool to every
+   worker having run its initialiser, next to the same pool whose workers import nothing
+   of ours (``import numpy`` only). Target: ≤ 0.15 s.
+3. ``seqstudio stats`` on 1,000 small PNGs against a plain single-process loop (a fresh
+   interpreter reading and ``cv2.imdecode``-ing every file). Target: ≤ 1.2x the loop.
+
+Rounds alternate the cases (load drift hits all alike); medians are printed. No asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SPEC_ARGS = ["--digits", "14543", "--width", "200", "--seed", "1"]
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+PLAIN_LOOP = """
+import os, sys, numpy as np, cv2
+root = sys.argv[1]
+total = 0.0
+for dirpath, _, names in os.walk(root):
+    for name in names:
+        with open(os.path.join(dirpath, name), "rb") as handle:
+            image = cv2.imdecode(np.frombuffer(handle.read(), np.uint8), cv2.IMREAD_UNCHANGED)
+        total += float(image.sum())
+print(total)
+"""
+
+
+def _cli_seconds(args: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "seqstudio", *args], env=ENV, check=True, capture_output=True
+    )
+    return time.perf_counter() - start
+
+
+def generate_vs_export(tmp: Path, rounds: int, small: int) -> None:
+    large = 5 * small
+    times: dict[tuple[str, int], list[float]] = {}
+    for r in range(rounds):
+        for name in ("generate", "export"):
+            for n in (small, large):
+                out = tmp / f"{name}-{n}-{r}"
+                if name == "generate":
+                    args = ["generate", *SPEC_ARGS, "--count", str(n), "-o", str(out)]
+                else:
+                    args = ["export", *SPEC_ARGS, "--count", str(n), "-o", str(out)]
+                    args += ["--workers", "1", "--quiet"]
+                times.setdefault((name, n), []).append(_cli_seconds(args))
+                shutil.rmtree(out, ignore_errors=True)
+    slope = {
+        name: (statistics.median(times[(name, large)]) - statistics.median(times[(name, small)]))
+        / (large - small)
+        for name in ("generate", "export")
+    }
+    ratio = slope["generate"] / slope["export"]
+    print(
+        f"1. marginal ms/image ({small:,} -> {large:,} PNGs): generate --count "
+        f"{slope['generate'] * 1e3:.3f}, export --workers 1 {slope['export'] * 1e3:.3f} "
+        f"(baseline) = {ratio:.2f}x; target <= 1.10x: {'MET' if ratio <= 1.10 else 'MISSED'}"
+    )
+
+
+def _pool_start(initializer: str, workers: int) -> float:
+    code = f"""
+import time, multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+{initializer}
+if __name__ == "__main__":
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor({workers}, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=init) as pool:
+        list(pool.map(ready, range({workers})))
+        print(time.perf_counter() - t0)
+"""
+    script = Path(tempfile.mkstemp(suffix=".py")[1])
+    script.write_text(code)
+    try:
+        out = subprocess.run(
+            [sys.executable, str(script)], env=ENV, check=True, capture_output=True, text=True
+        )
+    finally:
+        script.unlink()
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+WORKER_INIT = """
+def init():
+    from seqstudio.core.export import worker  # noqa: F401
+    from seqstudio.core.cv import cv2  # noqa: F401
+    from seqstudio.core.generator import SequenceGenerator
+    from seqstudio.core.spec import GenerationSpec
+    SequenceGenerator(GenerationSpec(digits="14543", width=200, seed=1)).generate(0)
+def ready(_):
+    return 0
+"""
+NUMPY_INIT = """
+def init():
+    import numpy  # noqa: F401
+def ready(_):
+    return 0
+"""
+
+
+def worker_startup(rounds: int) -> None:
+    for workers in (1, 2):
+        ours, base = [], []
+        for _ in range(rounds):
+            ours.append(_pool_start(WORKER_INIT, workers))
+            base.append(_pool_start(NUMPY_INIT, workers))
+        o, b = statistics.median(ours), statistics.median(base)
+        print(
+            f"2. pool of {workers} export worker(s) ready in {o:.3f} s; numpy-only workers "
+            f"{b:.3f} s (baseline); target <= 0.15 s: {'MET' if o <= 0.15 else f'MISSED by {o - 0.15:.3f} s'}"
+        )
+
+
+def stats_vs_loop(tmp: Path, rounds: int) -> None:
+    from seqstudio.core.cv import encode_png
+    from seqstudio.core.generator import SequenceGenerator
+    from seqstudio.core.spec import GenerationSpec
+
+    folder = tmp / "stats-1k"
+    folder.mkdir()
+    images = SequenceGenerator(GenerationSpec(digits="14543", width=200, seed=2)).batch(0, 1000)
+    for k in range(1000):
+        (folder / f"{k:04d}.png").write_bytes(encode_png(images.images[k]))
+    script = tmp / "plain_loop.py"
+    script.write_text(PLAIN_LOOP)
+    ours, base = [], []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, str(script), str(folder)], check=True, capture_output=True)
+        base.append(time.perf_counter() - start)
+        ours.append(_cli_seconds(["stats", str(folder), "--quiet"]))
+    o, b = statistics.median(ours), statistics.median(base)
+    print(
+        f"3. stats on 1,000 PNGs {o:.3f} s; plain decode loop {b:.3f} s (baseline) = "
+        f"{o / b:.2f}x; target <= 1.2x: {'MET' if o / b <= 1.2 else 'MISSED'}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="1,000 -> 5,000 images in 1.")
+    parser.add_argument("--only", choices=("1", "2", "3"), help="run one section")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-fixed-"))
+    print(f"Python {sys.version.split()[0]}, CPU cores {os.cpu_count()}, {args.rounds} rounds")
+    try:
+        if args.only in (None, "1"):
+            generate_vs_export(tmp, args.rounds, 1000 if args.quick else 2000)
+        if args.only in (None, "2"):
+            worker_startup(args.rounds)
+        if args.only in (None, "3"):
+            stats_vs_loop(tmp, args.rounds)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
