@@ -242,12 +242,12 @@ def _run_inline(
 
 
 def _run_pool(job, config, chunks, manifests, tracker, should_stop, outcome, workers) -> None:
-    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     from seqstudio.core.export.worker import init_worker, run_chunk
+    from seqstudio.core.process_pool import pool_context
 
-    context = multiprocessing.get_context("spawn")
+    context = pool_context()
     stop_event = context.Event()
     max_inflight = 2 * workers
     results: dict[int, ChunkResult] = {}
