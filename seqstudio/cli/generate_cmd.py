@@ -72,9 +72,9 @@ def run(args: argparse.Namespace) -> int:
         _check_parent(Path(args.save_spec), "--save-spec")
     from seqstudio.core.cv import encode_png
 
-    scales = []  # the batch path (fixed digits, no augmentation) never shrinks images
+    scales: list[float] = []
     if generator.vectorised and not (args.masks or args.json):
-        _write_images_batched(generator, targets)
+        scales = _write_images_batched(generator, targets)
     else:
         for index, path in targets:
             sample = generator.generate(index, masks=args.masks)
@@ -99,16 +99,20 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_images_batched(generator, targets: list[tuple[int, Path]]) -> None:
+def _write_images_batched(generator, targets: list[tuple[int, Path]]) -> list[float]:
     """Images only, of a fixed sequence: the vectorised batch path (the same bytes as one
-    at a time, tested), :data:`BATCH_CHUNK` images at a time so memory stays bounded."""
+    at a time, tested), :data:`BATCH_CHUNK` images at a time so memory stays bounded.
+    Returns each image's horizontal scale."""
     from seqstudio.core.cv import encode_png
 
+    scales: list[float] = []
     for first in range(0, len(targets), BATCH_CHUNK):
         part = targets[first : first + BATCH_CHUNK]
-        images = generator.batch(part[0][0], len(part)).images
-        for (_, path), image in zip(part, images):
+        batch = generator.batch(part[0][0], len(part))
+        for (_, path), image in zip(part, batch.images):
             write_atomic(path, encode_png(image))
+        scales += [p.get("scale_x", 1.0) for p in batch.params or ()]
+    return scales
 
 
 def _targets(output: Path, count: int, start: int) -> list[tuple[int, Path]]:
