@@ -121,6 +121,7 @@ def test_dry_run_of_ten_million_images_writes_nothing(fmt, expect, tmp_path, cap
     assert code == 0
     text = capsys.readouterr().out
     assert "images: 10,000,000" in text and expect in text and "GB" in text
-    for workers in (1, 2, 16, 128):
+    assert "   1 worker :" in text
+    for workers in (2, 16, 128):
         assert f"{workers:>4} workers:" in text
     assert not out.exists()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from unit_helpers import tree
 
 from seqstudio.core.export import ExportOptions, export_dataset
 from seqstudio.gui.export_dialog import ExportDialog
@@ -13,19 +13,6 @@ from seqstudio.gui.model import GeneratorModel
 
 distributed = pytest.importorskip("distributed")
 pytest.importorskip("pyarrow")
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    files = {}
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            data = path.read_bytes()
-            if path.name == "dataset.json":
-                doc = json.loads(data)
-                doc.pop("created")
-                data = json.dumps(doc).encode()
-            files[str(path.relative_to(folder))] = data
-    return files
 
 
 def choose(dialog: ExportDialog, out: Path, fmt: str, per_file: int, address: str | None):

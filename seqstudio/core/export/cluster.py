@@ -58,9 +58,10 @@ class DaskExecutor:
         if self.scheduler:
             try:
                 client = Client(self.scheduler, timeout=CONNECT_TIMEOUT)
-            except (OSError, TimeoutError) as exc:
+            except Exception as exc:  # noqa: BLE001 - refused, timed out, or not a Dask scheduler
+                reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
                 raise ExportError(
-                    f"cannot reach the Dask scheduler {self.scheduler}: {exc}"
+                    f"cannot reach the Dask scheduler {self.scheduler}: {reason}"
                 ) from None
             with client:
                 yield client

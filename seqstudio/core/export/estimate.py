@@ -10,6 +10,7 @@ per second whatever the worker count: the estimate says so rather than hide it.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -67,6 +68,7 @@ def estimate_export(job: ExportJob, workers: tuple[int, ...]) -> ExportEstimate:
     units = plan_units(plan, opts)
     state = WorkerState(worker_config(job))
     chunk = next(unit_chunks(plan, units[0], max_chunk=min(SAMPLE_IMAGES, units[0].count)))
+    state.drawn_with_records(dataclasses.replace(chunk, count=1), lambda: False)  # warm-up
     start = time.perf_counter()
     samples, lines = state.drawn_with_records(chunk, lambda: False)
     sizes = [
@@ -148,7 +150,10 @@ def format_estimate(estimate: ExportEstimate, out: str) -> str:
         f"measured: {e.images_per_second_per_core:,.0f} images/s per core (generate + encode)",
         "estimated time (CPU work, linear in workers):",
     ]
-    lines += [f"  {w:>4} workers: {format_duration(s)}" for w, s in e.seconds.items()]
+    lines += [
+        f"  {w:>4} worker{'s' if w > 1 else ' '}: {format_duration(s)}"
+        for w, s in e.seconds.items()
+    ]
     if e.format not in SHARD_FORMATS:
         lines.append(
             "  plus file-system time: one file per image is bound to a few thousand files/s "

@@ -79,13 +79,15 @@ class UnitRunner:
         with self.dest.open_atomic(name) as raw:
             stream = HashingWriter(raw)
             writer = open_shard_writer(cfg.format, stream, cfg.name_digits, cfg.masks)
-            for chunk in unit_chunks(cfg.plan, unit):
-                samples, lines = self.state.drawn_with_records(chunk, should_stop)
-                if len(samples) < chunk.count or should_stop():
-                    raise _Stopped  # the temporary file is removed, nothing appears
-                writer.add(samples, lines)
-                records += lines
-            writer.close()
+            try:
+                for chunk in unit_chunks(cfg.plan, unit):
+                    samples, lines = self.state.drawn_with_records(chunk, should_stop)
+                    if len(samples) < chunk.count or should_stop():
+                        raise _Stopped  # the temporary file is removed, nothing appears
+                    writer.add(samples, lines)
+                    records += lines
+            finally:
+                writer.close()  # also when stopped: finish the temporary file before it goes
         return records, None, stream.file_line(unit.start, name)
 
     def _run_files(self, unit: Unit, should_stop) -> tuple[list[str], list[str], str]:
