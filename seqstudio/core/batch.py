@@ -41,8 +41,15 @@ def _column_table(pool: GlyphPool) -> tuple[np.ndarray, np.ndarray, int]:
     return cached
 
 
-#: Images per internal chunk: large enough to amortise numpy calls, small enough for cache.
-CHUNK = 4096
+#: Output columns per internal chunk (4,096 images at width 200): large enough to amortise
+#: numpy calls, small enough that the gather's temporaries (~33 bytes per output column
+#: at height 28) stay bounded at any width and count.
+CHUNK_COLUMNS = 4096 * 200
+
+
+def chunk_images(width: int) -> int:
+    """Images per internal chunk at ``width``: :data:`CHUNK_COLUMNS` output columns."""
+    return max(1, CHUNK_COLUMNS // max(width, 1))
 
 
 def vectorised_batch(
@@ -77,8 +84,9 @@ def vectorised_batch(
     glyphs: list[np.ndarray] = []
     gaps: list[tuple[int, ...]] = []
     params: list[dict] = []
-    for first in range(0, count, CHUNK):
-        last = min(first + CHUNK, count)
+    step = chunk_images(spec.width)
+    for first in range(0, count, step):
+        last = min(first + step, count)
         chunk_masks = mask_array[first:last] if mask_array is not None else None
         chunk_boxes, chunk_glyphs, chunk_gaps, chunk_offsets = _fill_chunk(
             spec, pool, members, start + first, images[first:last], chunk_masks
