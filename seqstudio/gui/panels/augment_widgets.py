@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QSizePolicy,
     QSpinBox,
     QToolButton,
@@ -65,6 +66,8 @@ def _range_slider(schema, integer: bool) -> QLabeledRangeSlider:
     slider.setHandleLabelPosition(slider.LabelPosition.NoLabel)
     slider.setMinimumWidth(120)
     slider.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    for label in slider.findChildren(QLineEdit):  # the editable end values
+        label.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
     return slider
 
 
