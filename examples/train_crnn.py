@@ -20,15 +20,17 @@ from pathlib import Path
 import torch
 from torch.utils.data import DataLoader, RandomSampler
 
+from seqstudio.core.augment import load_preset
 from seqstudio.core.export import ExportOptions, export_dataset
 from seqstudio.core.spec import GenerationSpec, RandomSequences
 from seqstudio.torch import SequenceDataset, ctc_collate
 from seqstudio.torch.crnn import CRNN, evaluate, train
 
 
-def spec_for(args: argparse.Namespace, pool: str, seed: int) -> GenerationSpec:
+def spec_for(args: argparse.Namespace, pool: str, seed: int, augment=()) -> GenerationSpec:
     """Random sequences of ``--min-length``–``--max-length`` digits, 28 × ``--width``."""
     return GenerationSpec(
+        augment=augment,
         random=RandomSequences(args.min_length, args.max_length),
         digits="",
         width=args.width,
@@ -53,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     # for each other), and the DataLoader worker needs the other core.
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--augment",
+        default="light",
+        help="augmentation preset for the training images, or none (default light; "
+        "the test export is never augmented)",
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
     torch.manual_seed(args.seed)
@@ -69,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     test_batches = DataLoader(test, batch_size=256, collate_fn=ctc_collate)
 
     # A very long on-the-fly dataset sampled at random: every step sees new images.
-    data = SequenceDataset(spec_for(args, "train", seed=args.seed), 10**9)
+    augment = () if args.augment == "none" else load_preset(args.augment)
+    data = SequenceDataset(spec_for(args, "train", seed=args.seed, augment=augment), 10**9)
     sampler = RandomSampler(data, replacement=True, num_samples=10**8)
     loader = DataLoader(
         data,
@@ -107,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         "lengths": [args.min_length, args.max_length],
         "torch_threads": args.threads,
         "workers": args.workers,
+        "augment": args.augment,
     }
     print(json.dumps(result, indent=2))
     if args.json:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import torch
 
 
@@ -26,15 +27,14 @@ def ctc_collate(items: list[dict[str, Any]]) -> dict[str, Any]:
         (0 is the CTC blank and pads each row to the longest target ``S``);
         ``target_lengths`` (B,) int64; ``labels`` (list of str); ``indices`` (B,) int64.
     """
-    lengths = torch.tensor([item["length"] for item in items], dtype=torch.int64)
-    longest = int(lengths.max()) if len(items) else 0
-    targets = torch.zeros((len(items), longest), dtype=torch.int64)
+    lengths = np.array([item["length"] for item in items], dtype=np.int64)
+    targets = np.zeros((len(items), int(lengths.max()) if len(items) else 0), dtype=np.int64)
     for row, item in enumerate(items):
-        targets[row, : item["length"]] = item["target"] + 1
+        targets[row, : item["length"]] = item["target"].numpy() + 1
     return {
         "images": _stack_images(items),
-        "targets": targets,
-        "target_lengths": lengths,
+        "targets": torch.from_numpy(targets),
+        "target_lengths": torch.from_numpy(lengths),
         "labels": [item["label"] for item in items],
         "indices": torch.tensor([item["index"] for item in items], dtype=torch.int64),
     }
