@@ -622,6 +622,8 @@ class ExportDialog(QDialog):
         else:
             self.progress_bar.setValue(1000)
             resumed = f", {result.already_done:,} were already there" if result.already_done else ""
+            if result.repaired:
+                resumed += f", {result.repaired:,} missing or damaged were made again"
             self.summary_label.setText(
                 f"Done: {result.total:,} images in {result.out_dir} — {result.written:,} written in "
                 f"{result.elapsed:.1f} s ({result.rate:,.0f} images/s){resumed}."
