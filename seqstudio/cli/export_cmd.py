@@ -18,7 +18,7 @@ from seqstudio.cli.scale_args import (
     summary,
 )
 from seqstudio.cli.scale_args import OPTION_OF_FIELD as SCALE_OPTION_OF_FIELD
-from seqstudio.cli.spec_args import _option_name, add_spec_arguments, spec_from_args
+from seqstudio.cli.spec_args import add_spec_arguments, option_for_field, spec_from_args
 from seqstudio.core.errors import DataError, SpecError
 
 EXIT_CANCELLED = 130
@@ -165,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
         raise SpecError(_conflicting_option(exc.field, args), exc.message) from None
     except SpecError as exc:
         raise SpecError(
-            _OPTION_OF_FIELD.get(exc.field) or _option_name(exc.field), exc.message
+            _OPTION_OF_FIELD.get(exc.field) or option_for_field(exc.field), exc.message
         ) from None
     except DataError as exc:
         raise DataError(f"--source: {exc}") from None
@@ -293,7 +293,7 @@ def _recorded_settings(args: argparse.Namespace):
 
 def _conflicting_option(field: str, args: argparse.Namespace) -> str:
     """The option to name for a setting that conflicts with dataset.json."""
-    option = _OPTION_OF_FIELD.get(field) or _option_name(field)
+    option = _OPTION_OF_FIELD.get(field) or option_for_field(field)
     dest = _DEST_OF_FIELD.get(field, field)
     if args.spec and hasattr(args, dest) and getattr(args, dest) is None:
         return f"--spec {args.spec} ({field})"  # the value came from the spec file
