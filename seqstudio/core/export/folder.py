@@ -28,6 +28,7 @@ from seqstudio.core.export.job import ExportJob
 from seqstudio.core.export.lock import LOCK_NAME, ExportLockedError, lock_holder
 from seqstudio.core.export.manifest import (
     DATASET_JSON,
+    first_difference,
     last_record,
     read_dataset_json,
     recover_manifests,
@@ -150,10 +151,9 @@ def _settings_difference(job: ExportJob, record: dict, path: Path) -> str | None
     ours = ExportSettings(job.spec, job.plan.total, options)
     for found in ours.diff(recorded):
         return f"{found.field}: {found.ours} now, {found.theirs} in {DATASET_JSON}"
-    if list(job.classes) != record.get("classes"):
-        # Same settings, but the glyph source now has other classes (its files changed).
-        return f"classes: {','.join(job.classes)} now, other classes in {DATASET_JSON}"
-    return None
+    # Same settings: what else the record holds (the glyph source's classes and
+    # fingerprint, split sizes) must match too, or the images would differ.
+    return first_difference(job.settings, record)
 
 
 def owned_for_overwrite(out: Path) -> list[Path]:
