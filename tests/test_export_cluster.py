@@ -141,3 +141,4 @@ def test_unreachable_scheduler_is_one_clear_line(tmp_path, capsys):
     assert code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot reach the Dask scheduler tcp://127.0.0.1:9" in err
+    assert not (tmp_path / "d").exists()  # refused before anything was written

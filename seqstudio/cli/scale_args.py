@@ -89,7 +89,12 @@ def prepare_job(args: argparse.Namespace, spec, count: int, options):
     from seqstudio.core.export.units import parse_shard
 
     shard = parse_shard(args.shard) if args.shard else None
-    return prepare_units(spec, count, args.output, options, shard=shard)
+    prepared = prepare_units(spec, count, args.output, options, shard=shard)
+    if args.cluster == "dask" and not args.dry_run:
+        from seqstudio.core.export.cluster import DaskExecutor
+
+        DaskExecutor(args.scheduler).check()  # an unreachable scheduler: before any write
+    return prepared
 
 
 def run_job(args: argparse.Namespace, job, destination, progress, cancel):

@@ -46,6 +46,18 @@ class DaskExecutor:
         self.scheduler = scheduler
         self.workers = workers
 
+    def check(self) -> None:
+        """Connect to ``scheduler`` once (nothing else): fail early, before anything is written.
+
+        Raises
+        ------
+        ExportError
+            The scheduler cannot be reached, or Dask is not installed.
+        """
+        if self.scheduler:
+            with self.client():
+                pass
+
     @contextlib.contextmanager
     def client(self) -> Iterator:
         """A connected ``distributed.Client`` (and its local cluster, closed afterwards)."""
