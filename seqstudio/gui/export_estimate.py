@@ -33,8 +33,9 @@ from seqstudio.gui.export_runner import ExportEstimate, ExportRequest
 from seqstudio.gui.py_thread import CancellableJob, CurrentJob
 
 SCRATCH_PREFIX = ".seqstudio-estimate-"
-#: Chunks (of the engine's own size) per worker in the trial run.
+#: Chunks (of the engine's own size, at most MAX_TRIAL_CHUNK) per worker in the trial run.
 TRIAL_CHUNKS = 3
+MAX_TRIAL_CHUNK = 512
 
 
 class MeasurementCancelled(Exception):
@@ -123,6 +124,8 @@ def measure_export(
     ) as scratch:
         job = prepare_export(request.spec, request.count, Path(scratch) / "plan", options)
         chunk = max(c.count for c in plan_chunks(job, defaultdict(int)))
+        chunk = min(chunk, MAX_TRIAL_CHUNK)
+        options = dataclasses.replace(options, chunk_size=chunk)
         workers = max(1, min(options.worker_count, request.count // chunk or 1))
         count = min(request.count, TRIAL_CHUNKS * chunk * workers)
         snapshots: list[Progress] = []
