@@ -141,7 +141,10 @@ def _summary(stats: DatasetStats, by_folder: bool) -> list[str]:
                     f"  [{_display_name(group.name)}] {group.labels.entries} labels; "
                     f"lengths {lengths}; digits 0-9: {digits}"
                 )
-    if stats.complete:
+    reasons = set(stats.qa.skipped.values())
+    if stats.complete and len(stats.qa.skipped) == len(stats.qa.counts) and len(reasons) == 1:
+        lines.append(f"checks: not run ({reasons.pop()})")
+    elif stats.complete:
         count = stats.qa.problem_count
         plural = "s" if count > 1 else ""
         lines.append(f"checks: {count} problem{plural}" if count else "checks: no problems found")
