@@ -82,14 +82,31 @@ def read_dataset_json(out_dir: Path) -> dict[str, Any]:
     """
     path = out_dir / DATASET_JSON
     try:
-        doc = parse_json(read_bounded(path, MAX_TEXT_BYTES))
+        data = read_bounded(path, MAX_TEXT_BYTES)
     except FileNotFoundError:
         raise ExportError(
             f"{out_dir} has no {DATASET_JSON}; it is not a seqstudio export"
         ) from None
     except OSError as exc:
         raise ExportError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except ValueError as exc:  # not UTF-8 or JSON, nested too deep, not a regular file
+    except ValueError as exc:  # not a regular file, too large
+        raise ExportError(f"cannot read {path}: {exc}") from None
+    return parse_dataset_json(data, path)
+
+
+def parse_dataset_json(data: bytes, path: Any) -> dict[str, Any]:
+    """Parse the bytes of a ``dataset.json`` (read from ``path``, named in errors).
+
+    Raises
+    ------
+    ExportError
+        Not UTF-8 JSON, nested too deep, or not a seqstudio dataset description.
+    """
+    if len(data) > MAX_TEXT_BYTES:
+        raise ExportError(f"cannot read {path}: more than {MAX_TEXT_BYTES:,} bytes")
+    try:
+        doc = parse_json(data)
+    except ValueError as exc:  # not UTF-8 or JSON, nested too deep, huge numbers
         raise ExportError(f"cannot read {path}: {exc}") from None
     if (
         not isinstance(doc, dict)

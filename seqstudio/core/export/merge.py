@@ -18,7 +18,12 @@ from seqstudio.core.export.checksums import CHECKSUM_DIR, record_final_files
 from seqstudio.core.export.destinations import Destination, open_destination
 from seqstudio.core.export.errors import ExportError
 from seqstudio.core.export.job import ExportJob
-from seqstudio.core.export.manifest import DATASET_JSON, dataset_document, first_difference
+from seqstudio.core.export.manifest import (
+    DATASET_JSON,
+    dataset_document,
+    first_difference,
+    parse_dataset_json,
+)
 from seqstudio.core.export.options import SHARD_FORMATS
 from seqstudio.core.export.outputs import write_manifest_outputs
 from seqstudio.core.export.plan import plan_job
@@ -143,7 +148,7 @@ def merge_export(out: str | Path) -> MergeResult:
     dest = open_destination(out)
     if not dest.exists(DATASET_JSON):
         raise ExportError(f"{dest} holds no {DATASET_JSON}: it is not a seqstudio export")
-    doc = json.loads(dest.read_bytes(DATASET_JSON))
+    doc = parse_dataset_json(dest.read_bytes(DATASET_JSON), f"{dest}/{DATASET_JSON}")
     spec, count, options = settings_from_document(doc, Path(str(dest)) / DATASET_JSON)
     job = plan_job(spec, count, dest.local_path or Path(str(dest)), options)
     diff = first_difference(job.settings, doc["settings"])

@@ -32,6 +32,7 @@ from seqstudio.core.export.manifest import (
     DATASET_JSON,
     dataset_document,
     first_difference,
+    parse_dataset_json,
 )
 from seqstudio.core.export.merge import merge_units
 from seqstudio.core.export.options import SHARD_FORMATS, ExportOptions
@@ -165,7 +166,7 @@ def _check_remote(job: ExportJob, dest: Destination) -> None:
     """Empty / resume / overwrite checks for a URL destination."""
     names = dest.names("")
     if DATASET_JSON in names:
-        doc = json.loads(dest.read_bytes(DATASET_JSON))
+        doc = parse_dataset_json(dest.read_bytes(DATASET_JSON), f"{dest}/{DATASET_JSON}")
         if job.options.overwrite:
             return
         diff = first_difference(job.settings, doc.get("settings", {}))
