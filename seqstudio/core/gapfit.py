@@ -103,15 +103,14 @@ class GapCounts:
                 if self._lists is None:
                     self._lists = self._prefix.tolist()
                 lists = self._lists
-        t = total
+        t, span, count = total, self.span, self.count
         out = []
-        for i in range(self.count):
-            prefix = lists[self.count - i - 1]
-            top = min(t, self.span)
+        for i in range(count):
+            prefix = lists[count - i - 1]
+            top = t if t < span else span
             high = prefix[t + 1]
-            weight = high - prefix[t - top]
-            target = high - uniforms[i] * weight
-            value = min(max(t + 1 - bisect_left(prefix, target), 0), top)
+            value = t + 1 - bisect_left(prefix, high - uniforms[i] * (high - prefix[t - top]))
+            value = 0 if value < 0 else (top if value > top else value)
             out.append(value)
             t -= value
         return out

@@ -208,7 +208,7 @@ def fit_gaps(spec: GenerationSpec, rand: ImageRandom, count: int, room: int) -> 
         return None
     if spec.spacing_mode == "fixed":
         return [rand.integer(STREAM_FIT, 0, lo, min(hi, room // count))] * count
-    return feasible_gaps_one(lo, hi, room, [rand.uniform(STREAM_FIT, k) for k in range(count)])
+    return feasible_gaps_one(lo, hi, room, rand.uniforms(STREAM_FIT, count))
 
 
 def fit_gap_rows(

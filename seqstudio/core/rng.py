@@ -125,6 +125,11 @@ class ImageRandom:
         """Uniform float in [0, 1)."""
         return (self.raw(stream, k) >> 11) * _INV_2_53
 
+    def uniforms(self, stream: int, count: int) -> list[float]:
+        """Uniform floats ``0 … count − 1`` of ``stream`` (as :meth:`uniform`, in one call)."""
+        key = self.key
+        return [(_mix_int(key ^ _counter_hash(stream, k)) >> 11) * _INV_2_53 for k in range(count)]
+
     def integer(self, stream: int, k: int, low: int, high: int) -> int:
         """Uniform integer in [low, high], both ends included."""
         return min(low + int(self.uniform(stream, k) * (high - low + 1)), high)
