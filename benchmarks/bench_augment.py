@@ -1,6 +1,6 @@
-"""Milliseconds per image with the ``light`` and ``heavy`` presets vs no augmentation.
+"""Milliseconds per image with the ``light``, ``heavy`` and ``transfer`` presets vs none.
 
-5 digits, width 200, ``fit="scale"`` (so the heavy preset's worst-case widening fits;
+5 digits, width 200, ``fit="scale"`` (so the presets' worst-case widening fits;
 unaugmented sequences are never resampled at this width). All three are measured in
 this one run, interleaved (none, light, heavy, none, ...) for several rounds so that
 load from other processes on a shared machine hits them alike; prints the median
@@ -20,7 +20,7 @@ from seqstudio.core.augment import load_preset
 from seqstudio.core.generator import SequenceGenerator
 from seqstudio.core.spec import GenerationSpec
 
-PRESETS = ("none", "light", "heavy")
+PRESETS = ("none", "light", "heavy", "transfer")
 TARGETS_MS = {"light": 0.5, "heavy": 2.0}
 
 
@@ -50,11 +50,11 @@ def main() -> None:
         f"images: {args.count} per preset x {args.rounds} interleaved rounds (medians), "
         "5 digits, width 200, fit=scale"
     )
-    print(f"{'preset':>6}  {'ms/image':>8}  {'ratio':>7}  {'spread':>15}  augmentation cost")
+    print(f"{'preset':>8}  {'ms/image':>8}  {'ratio':>7}  {'spread':>15}  augmentation cost")
     for name in PRESETS:
         ratio = statistics.median(a / b for a, b in zip(runs[name], runs["none"]))
         spread = f"{min(runs[name]):.3f}-{max(runs[name]):.3f}"
-        line = f"{name:>6}  {medians[name]:8.3f}  {ratio:6.2f}x  {spread:>15}"
+        line = f"{name:>8}  {medians[name]:8.3f}  {ratio:6.2f}x  {spread:>15}"
         if name in TARGETS_MS:
             extra = medians[name] - medians["none"]
             verdict = "ok" if extra <= TARGETS_MS[name] else "OVER"

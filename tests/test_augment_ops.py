@@ -119,7 +119,7 @@ def test_invert_op_then_spec_invert():
 
 
 def test_batch_equals_generate_and_presets_keep_labels():
-    for name in ("light", "scan-like", "heavy"):
+    for name in ("light", "scan-like", "heavy", "transfer"):
         gen = _generator(load_preset(name))
         batch = gen.batch(3, 3, masks=True)
         for k in range(3):

@@ -124,7 +124,7 @@ def test_bad_input_index_is_the_position():
 
 
 def test_presets_load_and_validate():
-    assert list_presets() == ["none", "light", "scan-like", "heavy"]
+    assert list_presets() == ["none", "light", "scan-like", "heavy", "transfer"]
     assert load_preset("none") == ()
     for name in list_presets():
         ops = load_preset(name)

@@ -46,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--preset", default="light", help="augmentation preset to show (default light)"
     )
+    parser.add_argument(
+        "--spec", type=Path, help="a spec JSON to show instead of --preset (with its own augment)"
+    )
     parser.add_argument("--view", choices=VIEWS, default="main", help="what to show")
     parser.add_argument("--op", default="gaussian_blur", help="the op of solo/sweep")
     args = parser.parse_args(argv)
@@ -62,8 +65,13 @@ def main(argv: list[str] | None = None) -> int:
         window.resize(*args.size)
         window.set_overlay(args.view == "main")
         window.show()
-        window.augment_panel.apply_preset(args.preset)
-        window.model.set_values(seed=7, width=220)
+        if args.spec is not None:
+            from seqstudio.core.spec import GenerationSpec
+
+            window.model.set_spec(GenerationSpec.load(args.spec))
+        else:
+            window.augment_panel.apply_preset(args.preset)
+            window.model.set_values(seed=7, width=220)
         if args.view == "sheet":
             window.area.show_tab("sheet")
         result = {"code": 1, "compared": False, "dialog": None}

@@ -15,7 +15,7 @@ from seqstudio.core.errors import SpecError
 from seqstudio.core.fileio import JsonLimitError, parse_json, read_user_text
 from seqstudio.core.resources import resource_path
 
-PRESET_NAMES = ("none", "light", "scan-like", "heavy")
+PRESET_NAMES = ("none", "light", "scan-like", "heavy", "transfer")
 
 
 def list_presets() -> list[str]:
@@ -29,7 +29,8 @@ def load_preset(name_or_path: str | Path) -> tuple[AugmentOp, ...]:
     Parameters
     ----------
     name_or_path : str or Path
-        ``"none"``, ``"light"``, ``"scan-like"``, ``"heavy"``, or a JSON file path.
+        ``"none"``, ``"light"``, ``"scan-like"``, ``"heavy"``, ``"transfer"``, or a JSON
+        file path.
 
     Returns
     -------
