@@ -140,7 +140,9 @@ def degrade(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
             a = image.astype(np.float32) / 255.0
     if rng.random() < 0.5:  # capture at a lower resolution
         f = rng.uniform(0.45, 0.85)
-        small = cv2.resize(a, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+        small = cv2.resize(
+            a, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA
+        )
         interp = cv2.INTER_NEAREST if rng.random() < 0.5 else cv2.INTER_LINEAR
         a = cv2.resize(small, (w, h), interpolation=interp)
     angle = rng.uniform(-4, 4)
