@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import time
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from pathlib import Path
 
 from seqstudio.core.export import writers
@@ -26,6 +25,7 @@ from seqstudio.core.export.manifest import write_dataset_json
 from seqstudio.core.export.options import SHARD_FORMATS, ExportOptions
 from seqstudio.core.export.outputs import write_manifest_outputs
 from seqstudio.core.export.plan import prepare_export
+from seqstudio.core.export.result import ExportResult
 from seqstudio.core.export.scheduler import (
     Manifests,
     RepairSink,
@@ -36,50 +36,6 @@ from seqstudio.core.export.scheduler import (
 )
 from seqstudio.core.progress import CancelCheck, ProgressCallback, ProgressTracker
 from seqstudio.core.spec import GenerationSpec
-
-
-@dataclass(frozen=True)
-class ExportResult:
-    """What an export did.
-
-    Attributes
-    ----------
-    out_dir : Path
-        The dataset folder.
-    total : int
-        Images in the whole dataset.
-    written : int
-        Images made by this call.
-    already_done : int
-        Images found complete before this call (``resume``).
-    split_counts : dict
-        Images per split in the whole dataset.
-    cancelled : bool
-        The cancel check asked to stop; run again with ``resume`` to finish.
-    elapsed : float
-        Seconds this call took.
-    repaired : int
-        Recorded images found missing or damaged and made again (``resume``).
-    """
-
-    out_dir: Path
-    total: int
-    written: int
-    already_done: int
-    split_counts: dict[str, int]
-    cancelled: bool
-    elapsed: float
-    repaired: int = 0
-
-    @property
-    def complete(self) -> bool:
-        """Whether every image of the dataset is written and recorded."""
-        return self.already_done + self.written == self.total
-
-    @property
-    def rate(self) -> float:
-        """Images per second made by this call."""
-        return self.written / self.elapsed if self.elapsed > 0 else 0.0
 
 
 def export_dataset(

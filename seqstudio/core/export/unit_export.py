@@ -25,7 +25,6 @@ from typing import Protocol
 from seqstudio.core.errors import SpecError
 from seqstudio.core.export import writers
 from seqstudio.core.export.destinations import Destination, open_destination
-from seqstudio.core.export.engine import ExportResult
 from seqstudio.core.export.errors import ExportError
 from seqstudio.core.export.job import ExportJob
 from seqstudio.core.export.manifest import (
@@ -37,6 +36,7 @@ from seqstudio.core.export.manifest import (
 from seqstudio.core.export.merge import merge_units
 from seqstudio.core.export.options import SHARD_FORMATS, ExportOptions
 from seqstudio.core.export.plan import plan_job, prepare_export
+from seqstudio.core.export.result import ExportResult
 from seqstudio.core.export.scheduler import worker_config
 from seqstudio.core.export.unit_runner import UnitConfig, is_complete
 from seqstudio.core.export.units import (
