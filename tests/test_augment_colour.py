@@ -165,3 +165,15 @@ def test_cli_writes_rgb_png(tmp_path):
     image = Image.open(out)
     assert image.mode == "RGB" and image.size == (160, 28)
     assert len(np.unique(np.asarray(image).reshape(-1, 3), axis=0)) > 50
+
+
+def test_torch_items_are_channels_first_for_rgb():
+    torch = pytest.importorskip("torch")
+    from seqstudio.torch import SequenceDataset, ctc_collate
+
+    spec = _gen(COLOUR).spec
+    data = SequenceDataset(spec, 3)
+    batch = ctc_collate([data[i] for i in range(3)])
+    assert batch["images"].shape == (3, 3, 28, 240) and batch["images"].dtype == torch.uint8
+    image = SequenceGenerator(spec).generate(1).image
+    assert np.array_equal(batch["images"][1].permute(1, 2, 0).numpy(), image)

@@ -23,7 +23,8 @@ def ctc_collate(items: list[dict[str, Any]]) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``images`` (B, 1, H, W) uint8; ``targets`` (B, S) int64, **class index + 1**
+        ``images`` (B, 1, H, W) uint8 (``(B, 3, H, W)`` RGB for specs with the colour op);
+        ``targets`` (B, S) int64, **class index + 1**
         (0 is the CTC blank and pads each row to the longest target ``S``);
         ``target_lengths`` (B,) int64; ``labels`` (list of str); ``indices`` (B,) int64.
     """

@@ -36,7 +36,10 @@ def _item(index: int, image: np.ndarray, classes, boxes, label: str, mask) -> di
     # numpy does the reshaping (a microsecond) and torch only wraps the buffers: torch
     # calls cost several microseconds each, and a DataLoader makes thousands of items/s.
     item: dict[str, Any] = {
-        "image": torch.from_numpy(np.ascontiguousarray(image)[None]),
+        # (1, H, W) grey or (3, H, W) RGB (the colour op): channels first, as torch expects.
+        "image": torch.from_numpy(
+            np.ascontiguousarray(image[None] if image.ndim == 2 else image.transpose(2, 0, 1))
+        ),
         "target": torch.from_numpy(np.array(classes, dtype=np.int64)),
         "length": len(classes),
         "boxes": torch.from_numpy(np.array(boxes, dtype=np.int64).reshape(-1, 4)),
