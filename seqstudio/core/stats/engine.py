@@ -14,7 +14,7 @@ from typing import Protocol
 from seqstudio.core.progress import CancelCheck, ProgressCallback, ProgressTracker
 from seqstudio.core.stats.accumulate import GroupAccumulator
 from seqstudio.core.stats.checks import build_report
-from seqstudio.core.stats.decode import DEFAULT_MAX_PIXELS
+from seqstudio.core.stats.decode import DEFAULT_MAX_PIXELS, cv2_module
 from seqstudio.core.stats.duplicates import DuplicateFinder
 from seqstudio.core.stats.errors import StatsCancelledError, StatsInputError
 from seqstudio.core.stats.index import FolderIndex, IndexedImage, build_index
@@ -276,18 +276,21 @@ def _workers_worth_starting(
     workers: int,
     after_chunk: Callable[[ChunkTask, ChunkResult], None],
 ) -> int:
-    """Decode the first chunk here; keep going in this process (return 1) when the rest
-    would take less than starting a pool (:data:`POOL_START_SECONDS`), else ``workers``.
+    """Decode the first chunk here; keep going in this process (return 1) unless a pool
+    would save more than its start-up (:data:`POOL_START_SECONDS`), else ``workers``.
 
-    A thousand small PNGs decode in ~0.05 s, far less than the pool's start-up.
+    Timed in CPU seconds, so that a busy machine does not make the work look bigger
+    than it is: a thousand small PNGs take ~0.05 s, far less than a pool's start-up.
     """
     first = next(tasks, None)
     if first is None:
         return 1
-    start = time.perf_counter()
+    cv2_module()  # imported before timing: the first chunk must not pay for it
+    start = time.process_time()
     after_chunk(first, process_chunk(first))
-    per_image = (time.perf_counter() - start) / len(first.rels)
-    return 1 if per_image * (n_images - len(first.rels)) < POOL_START_SECONDS else workers
+    rest = (time.process_time() - start) / len(first.rels) * (n_images - len(first.rels))
+    saved = rest * (1 - 1 / workers)
+    return workers if saved > POOL_START_SECONDS else 1
 
 
 def _run_pool(
