@@ -56,9 +56,11 @@ class AppSettings:
         text = self._text(key)
         if not text:
             return default
+        from seqstudio.core.fileio import parse_json
+
         try:
-            return json.loads(text)
-        except json.JSONDecodeError:
+            return parse_json(text)
+        except ValueError:  # not JSON, nested too deep or huge numbers: keep the default
             return default
 
     # ------------------------------------------------------------------ window
