@@ -18,6 +18,8 @@ CACHE_SIZE = 32
 
 _cache: OrderedDict[GenerationSpec, SequenceGenerator] = OrderedDict()
 _cache_lock = threading.Lock()
+#: Seed-0 specs by the classic call's arguments (no augmentation or a preset name).
+_spec_by_arguments: OrderedDict[tuple, GenerationSpec] = OrderedDict()
 
 # The spec's field names as this API calls them.
 _PARAMETERS = {
@@ -96,18 +98,31 @@ def generate_numbers_sequence(
     if seed is None:
         seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
     try:
-        ops = _augment(augment)
-        spec = GenerationSpec(
-            digits=labels,
-            spacing_min=low,
-            spacing_max=high,
-            width=image_width,
-            height=height,
-            fit=fit,
-            augment=ops,
-            seed=0,
-        ).replace(seed=seed)
-        generator = _generator(spec)
+        # A call repeated with the same arguments (the usual loop) skips building and
+        # checking its spec again: only the seed changes.
+        key = (labels, low, high, image_width, height, fit, augment)
+        cacheable = augment is None or isinstance(augment, str)
+        with _cache_lock:
+            spec = _spec_by_arguments.get(key) if cacheable else None
+            base = _cache.get(spec) if spec is not None else None
+        if base is None:
+            spec = GenerationSpec(
+                digits=labels,
+                spacing_min=low,
+                spacing_max=high,
+                width=image_width,
+                height=height,
+                fit=fit,
+                augment=_augment(augment),
+                seed=0,
+            )
+            base = _generator(spec)
+            if cacheable:
+                with _cache_lock:
+                    _spec_by_arguments[key] = spec
+                    while len(_spec_by_arguments) > CACHE_SIZE:
+                        _spec_by_arguments.popitem(last=False)
+        generator = base if seed == 0 else base.with_seed(seed)
         image = generator.generate(index, masks=False).image
     except WidthError as exc:
         raise _width_error(exc, image_width, low, high, len(labels)) from None
