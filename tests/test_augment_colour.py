@@ -177,3 +177,57 @@ def test_torch_items_are_channels_first_for_rgb():
     assert batch["images"].shape == (3, 3, 28, 240) and batch["images"].dtype == torch.uint8
     image = SequenceGenerator(spec).generate(1).image
     assert np.array_equal(batch["images"][1].permute(1, 2, 0).numpy(), image)
+
+
+def _photos(folder):
+    folder.mkdir()
+    gen = np.random.default_rng(5)
+    for k in range(3):
+        pixels = gen.integers(0, 256, (60 + 10 * k, 90, 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(folder / f"bg{k}.png")
+    return folder
+
+
+def test_texture_from_a_folder_is_seeded_recorded_and_under_the_ink(tmp_path):
+    folder = _photos(tmp_path / "photos")
+    ops = COLOUR[:1] + [{"op": "texture", "params": {"folder": str(folder), "strength": [1, 1]}}]
+    gen, plain, again = _gen(ops), _gen(COLOUR[:1]), _gen(ops)
+    files = set()
+    for i in range(8):
+        s, p = gen.generate(i), plain.generate(i)
+        record = s.params["augment"][1]
+        files.add(record["file"])
+        assert again.generate(i).image.tobytes() == s.image.tobytes()  # seeded
+        assert np.array_equal(s.mask, p.mask) and np.array_equal(s.boxes, p.boxes)
+        inked = _gen([]).generate(i).image == 255
+        assert np.array_equal(s.image[inked], p.image[inked])  # full ink keeps its colour
+        assert np.abs(s.image.astype(int) - p.image)[~inked].max() > 60  # the photo shows
+    assert files <= {"bg0.png", "bg1.png", "bg2.png"} and len(files) >= 2
+
+
+def test_texture_folder_errors_and_off_by_default(tmp_path):
+    from seqstudio.core.errors import SpecError
+
+    with pytest.raises(SpecError) as info:
+        GenerationSpec(augment=[{"op": "texture", "params": {"folder": str(tmp_path / "no")}}])
+    assert info.value.field == "augment[0].params.folder" and "not a folder" in info.value.message
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SpecError, match="holds no images"):
+        GenerationSpec(augment=[{"op": "texture", "params": {"folder": str(tmp_path / "empty")}}])
+    with pytest.raises(SpecError, match="augment\\[0\\].params.folder"):
+        GenerationSpec(augment=[{"op": "texture", "params": {"folder": 3}}])
+    plain, off = _gen([]), _gen([{"op": "texture"}])  # no folder: nothing changes
+    assert off.generate(1).image.tobytes() == plain.generate(1).image.tobytes()
+
+
+def test_export_refuses_to_resume_after_the_photos_changed(tmp_path):
+    from seqstudio.core.export.errors import ExportError
+
+    folder = _photos(tmp_path / "photos")
+    spec = _gen(COLOUR[:1] + [{"op": "texture", "params": {"folder": str(folder)}}]).spec
+    out = tmp_path / "data"
+    assert export_dataset(spec, 10, out, ExportOptions()).complete
+    assert "texture_fingerprint" in json.loads((out / "dataset.json").read_text())["settings"]
+    Image.fromarray(np.zeros((50, 50, 3), np.uint8)).save(folder / "bg1.png")
+    with pytest.raises(ExportError, match="texture_fingerprint"):
+        export_dataset(spec, 10, out, ExportOptions(resume=True))

@@ -17,7 +17,7 @@ from seqstudio.core.font_glyphs import font_files, parse_mix
 from seqstudio.core.glyphs import IMAGE_SUFFIXES, find_idx_files, parse_source
 from seqstudio.core.resources import resource_path
 
-__all__ = ["source_fingerprint"]
+__all__ = ["folder_fingerprint", "source_fingerprint"]
 
 
 def source_fingerprint(source: str) -> str:
@@ -40,6 +40,18 @@ def source_fingerprint(source: str) -> str:
         kind, path = parse_source(text)
         digest.update(f"{kind}\0{weight!r}\0".encode())
         for name, file in _files(kind, path):
+            digest.update(f"{name}\0".encode())
+            digest.update(_file_sha256(file))
+    return digest.hexdigest()
+
+
+def folder_fingerprint(folders: list[str]) -> str:
+    """SHA-256 (hex) over every image under each folder (relative path and content)."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        root = Path(folder).expanduser()
+        digest.update(f"{folder}\0".encode())
+        for name, file in _files("folder", root):
             digest.update(f"{name}\0".encode())
             digest.update(_file_sha256(file))
     return digest.hexdigest()

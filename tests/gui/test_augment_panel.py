@@ -140,3 +140,18 @@ def test_loaded_values_are_not_rounded_by_the_spin_boxes(panel):
     panel.editors["translate"].probability.setValue(0.75)  # edit another field of the op
     op = panel.model.candidate.augment[0]
     assert op.probability == 0.75 and op.params["y"] == (-0.009464, 0.05)
+
+
+def test_folder_typed_in_the_panel_reaches_the_spec(panel, tmp_path):
+    from PIL import Image
+
+    Image.fromarray(np.full((40, 60, 3), 90, np.uint8)).save(tmp_path / "wall.png")
+    editor = panel.editors["texture"]
+    editor.enable_check.setChecked(True)
+    field = editor.params["folder"].editors()[0]
+    field.setText(str(tmp_path))
+    field.editingFinished.emit()
+    ops = [op for op in panel.model.candidate.augment if op.op == "texture"]
+    assert ops and ops[0].params["folder"] == str(tmp_path)
+    panel.model.set_spec(GenerationSpec())  # loading a spec shows its (empty) folder
+    assert field.text() == ""

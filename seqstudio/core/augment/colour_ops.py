@@ -10,6 +10,8 @@ clean ink:
   with a ``colour`` op is ``(H, W, 3)`` uint8 RGB (see :func:`output_channels`).
 * ``background`` — paper texture under the ink: a gradient, paper grain, or the ruled
   lines and boxes of a form (the ink stays on top).
+* ``texture`` — paper from the user's photos: a seeded random crop of an image in a
+  folder (recorded: file, zoom, position), under the ink;
 * ``illumination`` — uneven light over everything: a brightness gradient and a soft
   shadow edge.
 
@@ -20,13 +22,16 @@ shows through strokes and noise added before ``colour`` is kept as ink noise.
 from __future__ import annotations
 
 import colorsys
+import functools
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from seqstudio.core.augment.operation import Operation, ParamSchema, float_range
 from seqstudio.core.cv import cv2
+from seqstudio.core.errors import SpecError
 
 PALETTES = ("paper", "signage", "any")
 _PENS = (  # RGB 0..1 of common inks: black, blue ballpoint, dark blue, graphite, red
@@ -213,6 +218,96 @@ class Illumination(Operation):
         layers.set_image(_to_uint8(image * (field[..., None] if image.ndim == 3 else field)))
 
 
+@functools.lru_cache(maxsize=16)
+def _texture_files(folder: str, stamp: int) -> tuple[str, ...]:
+    from seqstudio.core.glyphs import IMAGE_SUFFIXES
+
+    root = Path(folder)
+    return tuple(
+        sorted(
+            p.relative_to(root).as_posix()
+            for p in root.rglob("*")
+            if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
+        )
+    )
+
+
+def texture_files(folder: str, field: str = "augment") -> tuple[str, ...]:
+    """The images under ``folder`` (relative paths, sorted); SpecError naming ``field``."""
+    root = Path(folder).expanduser()
+    if not root.is_dir():
+        raise SpecError(field, f"{folder!r} is not a folder of background images")
+    files = _texture_files(str(root), root.stat().st_mtime_ns)
+    if not files:
+        from seqstudio.core.glyphs import IMAGE_SUFFIXES
+
+        raise SpecError(field, f"{folder!r} holds no images ({', '.join(IMAGE_SUFFIXES)})")
+    return files
+
+
+@functools.lru_cache(maxsize=32)
+def _texture(path: str) -> np.ndarray:
+    from PIL import Image
+
+    from seqstudio.core.errors import DataError
+
+    try:
+        with Image.open(path) as image:
+            return np.asarray(image.convert("RGB"), dtype=np.uint8)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read background image ({exc})") from None
+
+
+class Texture(Operation):
+    """Paper from your photos: a seeded random crop of an image in a folder, under the ink."""
+
+    def check(self, params, where):
+        if params["folder"]:
+            texture_files(params["folder"], f"{where}.folder")
+
+    def sample_extra(self, values, rand, params):
+        if not params["folder"]:
+            values["file"] = None
+            return
+        files = texture_files(params["folder"])
+        values["file"] = files[min(int(rand.uniform(100) * len(files)), len(files) - 1)]
+        values["zoom"] = 1.0 + 2.0 * rand.uniform(101)  # crop 1/1 .. 1/3 of the image
+        values["x"] = rand.uniform(102)
+        values["y"] = rand.uniform(103)
+
+    def apply_image(self, layers, values, rand):
+        if values["file"] is None:
+            return
+        source = _texture(str(Path(values["folder"]).expanduser() / values["file"]))
+        image = layers.image
+        h, w = image.shape[:2]
+        th, tw = source.shape[:2]
+        # The largest crop of the output's aspect, shrunk by the zoom, at the drawn place.
+        ch = min(th, tw * h / w) / values["zoom"]
+        cw = ch * w / h
+        x0 = values["x"] * (tw - cw)
+        y0 = values["y"] * (th - ch)
+        crop = source[
+            int(y0) : max(int(y0 + ch), int(y0) + 1), int(x0) : max(int(x0 + cw), int(x0) + 1)
+        ]
+        patch = cv2.resize(crop, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)
+        if image.ndim == 2:
+            patch = patch @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+        weight = (1.0 - _coverage(layers)) * np.float32(values["strength"])
+        if image.ndim == 3:
+            weight = weight[..., None]
+        layers.set_image(_to_uint8(image * (1.0 - weight) + patch * weight))
+
+
+def texture_folders(ops: Any) -> list[str]:
+    """The background folders the enabled ``texture`` ops of a pipeline read."""
+    return [
+        op.params["folder"]
+        for op in ops
+        if op.enabled and op.op == "texture" and op.params["folder"]
+    ]
+
+
 COLOUR_OPS: tuple[Operation, ...] = (
     Colour(
         "colour",
@@ -252,6 +347,18 @@ COLOUR_OPS: tuple[Operation, ...] = (
                 "mixed",
                 choices=Background.KINDS,
                 help="gradient, grain, lines (a form), or one of them at random per image.",
+            ),
+        ),
+    ),
+    Texture(
+        "texture",
+        "image",
+        "Background photos",
+        "Put a seeded random crop of an image from your folder under the ink as the paper.",
+        (
+            ParamSchema("folder", "folder", "", help="Folder of background images (empty: off)."),
+            float_range(
+                "strength", (0.6, 1.0), 0.0, 1.0, "fraction", "How much of the photo shows."
             ),
         ),
     ),

@@ -39,7 +39,8 @@ class ParamSchema:
     name : str
         Key in the op's ``params``.
     kind : str
-        ``"float"``, ``"int"``, ``"bool"``, ``"choice"``, ``"float_range"`` or ``"int_range"``.
+        ``"float"``, ``"int"``, ``"bool"``, ``"choice"``, ``"float_range"``, ``"int_range"``
+        or ``"folder"`` (a path; ``""`` for none).
     default : Any
         Default value (a ``[lo, hi]`` list for ranges).
     minimum, maximum : float or int, optional
@@ -73,6 +74,8 @@ class ParamSchema:
             return "true or false"
         if self.kind == "choice":
             return "one of: " + ", ".join(str(c) for c in self.choices)
+        if self.kind == "folder":
+            return "a folder of images, or empty for none"
         number = "whole number" if self.kind.startswith("int") else "number"
         if self.is_range:
             return f"a range [lo, hi] of {number}s with {self.minimum} ≤ lo ≤ hi ≤ {self.maximum}{unit}"

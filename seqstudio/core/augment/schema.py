@@ -32,7 +32,7 @@ from seqstudio.core.augment.operation import Operation, OpSchema, ParamSchema
 
 __all__ = ["KINDS", "OPS", "STAGES", "Operation", "OpSchema", "ParamSchema", "ops_for_stage"]
 
-KINDS = ("float", "int", "bool", "choice", "float_range", "int_range")
+KINDS = ("float", "int", "bool", "choice", "float_range", "int_range", "folder")
 STAGES = ("digit", "image")
 
 OPS: dict[str, Operation] = {op.op: op for op in (*DIGIT_OPS, *DOMAIN_OPS, *IMAGE_OPS, *COLOUR_OPS)}

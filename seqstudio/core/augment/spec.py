@@ -209,6 +209,12 @@ def _check_param(ps: ParamSchema, value: Any, field_name: str, op: str) -> Any:
                 field_name, f"{value!r} is not allowed for op {op!r} (allowed: {allowed})"
             )
         return value
+    if ps.kind == "folder":
+        if not isinstance(value, str):
+            raise SpecError(
+                field_name, f"{value!r} is not allowed for op {op!r} (allowed: {allowed})"
+            )
+        return value
     if ps.kind == "choice":
         if value not in ps.choices:
             raise SpecError(

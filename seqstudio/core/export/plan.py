@@ -13,6 +13,7 @@ import numpy as np
 
 from seqstudio.core import memory
 from seqstudio.core.augment import output_channels
+from seqstudio.core.augment.colour_ops import texture_folders
 from seqstudio.core.errors import SpecError
 from seqstudio.core.export import writers
 from seqstudio.core.export.coco import check_segmentation_support
@@ -22,7 +23,7 @@ from seqstudio.core.export.options import MAX_COUNT, SHARD_FORMATS, ExportOption
 from seqstudio.core.export.sources import SequenceLine, lines_from_records, read_sequences
 from seqstudio.core.export.splits import build_plan, split_source
 from seqstudio.core.export.worker import spec_for
-from seqstudio.core.source_fingerprint import source_fingerprint
+from seqstudio.core.source_fingerprint import folder_fingerprint, source_fingerprint
 from seqstudio.core.spec import GenerationSpec
 
 
@@ -225,7 +226,7 @@ def _settings(job: ExportJob) -> dict:
     lines = None
     if opts.sequences is not None:
         lines = [[line.text, line.count] for line in job.plan.lines]
-    return {
+    settings = {
         "spec": job.spec.to_dict(),
         "seed": job.spec.seed,
         "count": job.plan.total,
@@ -240,3 +241,7 @@ def _settings(job: ExportJob) -> dict:
         "source_fingerprint": source_fingerprint(job.spec.source),
         **({"images_per_file": opts.images_per_file} if opts.format in SHARD_FORMATS else {}),
     }
+    folders = texture_folders(job.spec.augment)
+    if folders:  # background photos: a changed folder is refused on resume too
+        settings["texture_fingerprint"] = folder_fingerprint(folders)
+    return settings

@@ -105,6 +105,11 @@ class ParamEditor(QWidget):
             box = _number_box(schema, kind == "int")
             box.valueChanged.connect(self.edited)
             self._boxes = [box]
+        elif kind == "folder":
+            box = QLineEdit()
+            box.setPlaceholderText("folder of images (empty: off)")
+            box.editingFinished.connect(self.edited)
+            self._boxes = [box]
         elif kind in ("float_range", "int_range"):
             self._decimals = _decimals(schema)
             box = _range_slider(schema, kind == "int_range")
@@ -141,6 +146,8 @@ class ParamEditor(QWidget):
             return self._boxes[0].currentData()
         if kind in ("float", "int"):
             return self._boxes[0].value()
+        if kind == "folder":
+            return self._boxes[0].text().strip()
         lo, hi = self._boxes[0].value()
         if kind == "int_range":
             return [int(lo), int(hi)]
@@ -162,6 +169,8 @@ class ParamEditor(QWidget):
                 self._boxes[0].setCurrentIndex(max(index, 0))
             elif kind in ("float", "int"):
                 self._boxes[0].setValue(value)
+            elif kind == "folder":
+                self._boxes[0].setText(str(value))
             else:
                 lo, hi = value
                 self._boxes[0].setValue((lo, hi))
