@@ -129,6 +129,14 @@ def test_bad_arguments_name_the_field(tmp_path):
         SequenceDataset.from_export(tmp_path / "d", "val")
     with pytest.raises(IndexError):
         SequenceDataset(RANDOM, 3)[3]
+    doc = (
+        (tmp_path / "d" / "dataset.json")
+        .read_text()
+        .replace('"format": "png"', '"format": "parquet"')
+    )
+    (tmp_path / "d" / "dataset.json").write_text(doc)
+    with pytest.raises(SpecError, match="parquet export"):
+        SequenceDataset.from_export(tmp_path / "d")
 
 
 def test_core_and_numpy_reading_work_without_torch(tmp_path):

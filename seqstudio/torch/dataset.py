@@ -198,6 +198,12 @@ class ExportDataset(Dataset):
             raise SpecError(
                 "split", f"{split!r} is not a split of {root} (it has: {', '.join(splits)})"
             )
+        if settings["format"] not in ("png", "jpg", "npz"):
+            raise SpecError(
+                "format",
+                f"{root} is a {settings['format']} export; from_export reads png, jpg and npz "
+                "exports (read shards with the webdataset or datasets packages)",
+            )
         if masks and not settings["masks"]:
             raise SpecError("masks", f"{root} was exported without masks")
         self.split, self.masks, self.format = split, bool(masks), settings["format"]
