@@ -252,7 +252,9 @@ def open_source(source: str = "bundled") -> GlyphSource:
     if kind == "font":
         from seqstudio.core.font_glyphs import font_files
 
-        stamp = tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in font_files(path))
+        stamp: tuple = tuple(
+            (f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in font_files(path)
+        )
         return _open_cached(kind, str(path.resolve()), stamp, source)
     if not path.is_dir():
         raise DataError(f"{path}: not a folder" if path.exists() else f"{path}: folder not found")
@@ -343,7 +345,8 @@ def find_idx_files(folder: Path) -> dict[str, tuple[Path, Path]]:
             if hit is None:
                 missing.append(f"{stem}-idx{dims}-ubyte[.gz]")
             pair.append(hit)
-        found[pool] = (pair[0], pair[1])
+        if pair[0] is not None and pair[1] is not None:
+            found[pool] = (pair[0], pair[1])
     if missing:
         raise DataError(f"{folder}: missing MNIST IDX file(s): {', '.join(missing)}")
     return found

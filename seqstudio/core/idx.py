@@ -144,9 +144,9 @@ def _read_stream(
             f"(set {memory.ENV_VAR} to change it)"
         )
     data = np.empty(expected, np.uint8)
-    got = stream.readinto(memoryview(data)) if expected else 0
+    got = stream.readinto(data.data) if expected else 0
     while 0 < got < expected:
-        more = stream.readinto(memoryview(data)[got:])
+        more = stream.readinto(data.data[got:])
         if not more:
             break
         got += more

@@ -62,7 +62,9 @@ def _files(kind: str, path: Path | None) -> Iterator[tuple[str, Any]]:
         folder = resource_path("mnist")
         for name in sorted(n.name for n in folder.iterdir() if n.name.endswith(".gz")):
             yield name, folder / name
-    elif kind == "idx":
+        return
+    assert path is not None  # every kind but "bundled" names a path
+    if kind == "idx":
         for pool, pair in find_idx_files(path).items():
             for file in pair:
                 yield f"{pool}/{file.name}", file

@@ -261,11 +261,11 @@ class Augmenter:
         sub = rng.ImageRandom(rand.raw(rng.STREAM_AUGMENT, 0))
         layers = ImageLayers(image, mask, count)
         records = []
-        last_moving = None
+        last_moving: _Plan | None = None
         for plan in self._image:
             applied, values, r = plan.realise(sub)
             records.append(plan.record(applied, values))
-            if applied:
+            if applied and r is not None:  # r is None exactly when the op is not applied
                 plan.operation.apply_image(layers, values, r)
                 if layers.moved and plan.operation.moving:
                     last_moving = plan
@@ -281,6 +281,7 @@ class Augmenter:
             (new_boxes[:, 2] == 0) & (boxes[:, 2] > 0) & (boxes[:, 3] > 0) & _had_ink(mask, count)
         )
         if len(lost):
+            assert last_moving is not None  # the layers moved, so a moving op was applied
             raise SpecError(
                 f"augment[{last_moving.index}]",
                 f"op {last_moving.op.op!r} pushed digit {int(lost[0])} fully out of the image for this "

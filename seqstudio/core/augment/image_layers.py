@@ -54,6 +54,7 @@ class ImageLayers:
         ink = self.image if self.ink is None else self.ink
         if not self.moved:
             return self.mask
+        assert self.owners is not None  # built by the first moving op
         out = np.zeros_like(self.mask)
         if self.count == 0:
             return out

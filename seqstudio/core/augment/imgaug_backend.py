@@ -35,9 +35,11 @@ def _imgaug() -> tuple[Any, Any]:
         "object": object,
         "str": str,
     }.items():
-        np.__dict__.get(name) or setattr(np, name, alias)
+        if name not in np.__dict__:
+            setattr(np, name, alias)
     if "sctypes" not in np.__dict__:  # removed in numpy 2; imgaug reads it on import
-        np.sctypes = {
+        # numpy 2's stubs no longer declare sctypes (numpy 1's do: hence unused-ignore)
+        np.sctypes = {  # type: ignore[attr-defined, unused-ignore]
             "int": [np.int8, np.int16, np.int32, np.int64],
             "uint": [np.uint8, np.uint16, np.uint32, np.uint64],
             "float": [np.float16, np.float32, np.float64, np.longdouble],

@@ -83,10 +83,13 @@ def elastic_field(
         ``(H, W, 2)`` float32: ``[..., 0]`` is dx, ``[..., 1]`` is dy. All zeros when
         ``alpha`` is 0.
     """
-    field = generator.random((shape[0], shape[1], 2), dtype=np.float32)
+    noise = generator.random((shape[0], shape[1], 2), dtype=np.float32)
     k = gaussian_ksize(sigma)
     # Smoothing is linear and keeps constants, so blur(2u - 1) = 2 blur(u) - 1: centre after.
-    field = cv2.GaussianBlur(field, (k, k), sigma, sigmaY=sigma, borderType=cv2.BORDER_REFLECT_101)
+    blurred = cv2.GaussianBlur(
+        noise, (k, k), sigma, sigmaY=sigma, borderType=cv2.BORDER_REFLECT_101
+    )
+    field = np.asarray(blurred, dtype=np.float32)  # already float32: no copy
     field -= 0.5
     peak = cv2.norm(field, cv2.NORM_INF)
     if alpha <= 0 or peak < 1e-12:
@@ -107,7 +110,8 @@ def elastic_map(
 
 def remap(work: np.ndarray, coords: np.ndarray) -> np.ndarray:
     """Bilinear ``cv2.remap`` with a black constant border."""
-    return cv2.remap(
+    # OpenCV's stubs type map2 as required; the API takes None with a 2-channel map1.
+    return cv2.remap(  # type: ignore[call-overload]
         work, coords, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0
     )
 
@@ -125,12 +129,13 @@ def bounding_box(image: np.ndarray) -> tuple[int, int, int, int]:
     """
     if image.dtype == bool:
         image = image.view(np.uint8)
-    return cv2.boundingRect(image)
+    x, y, w, h = cv2.boundingRect(image)
+    return x, y, w, h
 
 
 def motion_kernel(length: int, angle: float) -> np.ndarray:
     """Normalised line kernel of ``length`` px at ``angle`` degrees."""
-    kernel = np.zeros((length, length), np.float32)
+    kernel: np.ndarray = np.zeros((length, length), np.float32)
     kernel[length // 2, :] = 1.0
     centre = ((length - 1) / 2, (length - 1) / 2)
     rot = cv2.getRotationMatrix2D(centre, angle, 1.0)

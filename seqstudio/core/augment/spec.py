@@ -222,6 +222,8 @@ def _check_param(ps: ParamSchema, value: Any, field_name: str, op: str) -> Any:
             )
         return value
     integer = ps.kind.startswith("int")
+    low = -math.inf if ps.minimum is None else ps.minimum  # unbounded when not declared
+    high = math.inf if ps.maximum is None else ps.maximum
     if ps.is_range:
         if (
             isinstance(value, (str, bytes, Mapping))
@@ -240,7 +242,7 @@ def _check_param(ps: ParamSchema, value: Any, field_name: str, op: str) -> Any:
                 )
         lo, hi = (int(v) if integer else float(v) for v in items)
         for k, v in enumerate((lo, hi)):
-            if not ps.minimum <= v <= ps.maximum:
+            if not low <= v <= high:
                 raise SpecError(
                     f"{field_name}[{k}]",
                     f"{v} is outside the allowed range {ps.minimum} to {ps.maximum} for op {op!r} "
@@ -255,7 +257,7 @@ def _check_param(ps: ParamSchema, value: Any, field_name: str, op: str) -> Any:
     if not _is_number(value, integer):
         raise SpecError(field_name, f"{value!r} is not valid for op {op!r} (allowed: {allowed})")
     value = int(value) if integer else float(value)
-    if not ps.minimum <= value <= ps.maximum:
+    if not low <= value <= high:
         raise SpecError(
             field_name,
             f"{value} is outside the allowed range {ps.minimum} to {ps.maximum} for op {op!r}",

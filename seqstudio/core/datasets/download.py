@@ -382,7 +382,7 @@ class _Watchdog:
 
 
 def _watched(base: type, watchdog: _Watchdog) -> type:
-    class Connection(base):  # type: ignore[misc, valid-type]
+    class Connection(base):  # type: ignore[misc, valid-type, unused-ignore]
         def connect(self) -> None:
             super().connect()
             watchdog.sockets.append(self.sock)

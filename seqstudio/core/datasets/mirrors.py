@@ -72,8 +72,8 @@ class Manifest:
     @property
     def total_size(self) -> int:
         """Sum of the published sizes (0 if any size is unknown)."""
-        sizes = [f.size for f in self.files]
-        return 0 if any(s is None for s in sizes) else sum(sizes)  # type: ignore[misc]
+        sizes = [f.size for f in self.files if f.size is not None]
+        return sum(sizes) if len(sizes) == len(self.files) else 0
 
     @classmethod
     def from_dict(cls, data: Mapping) -> Manifest:

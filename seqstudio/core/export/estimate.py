@@ -83,6 +83,7 @@ def estimate_export(job: ExportJob, workers: tuple[int, ...]) -> ExportEstimate:
         [
             len(writers.encode_image(writers.mask_array(s.mask, len(s.labels)), "png", 0))
             for s in samples
+            if s.mask is not None  # every sample has one: they were drawn with masks
         ]
         if opts.masks
         else [0]

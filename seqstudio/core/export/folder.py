@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
 import shutil
 from pathlib import Path
@@ -117,7 +118,7 @@ def recorded_count(job: ExportJob) -> int:
         path = job.out_dir / info.name / writers.METADATA
         with contextlib.suppress(OSError), open(path, "rb") as handle:
             total += sum(
-                block.count(b"\n") for block in iter(lambda h=handle: h.read(1 << 20), b"")
+                block.count(b"\n") for block in iter(functools.partial(handle.read, 1 << 20), b"")
             )
     return total
 

@@ -27,6 +27,11 @@ SCHEMA = "seqstudio.dataset"
 SCHEMA_VERSION = 1
 
 
+def utc_now() -> str:
+    """The current time as ISO 8601 UTC to the second (``created`` of a new dataset)."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
 def dataset_document(
     settings: dict[str, Any],
     status: str,
@@ -42,7 +47,7 @@ def dataset_document(
         "schema": SCHEMA,
         "version": SCHEMA_VERSION,
         "seqstudio_version": __version__,
-        "created": created or datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": created or utc_now(),
         "status": status,
         "settings": settings,
         "layout": {

@@ -23,6 +23,7 @@ from seqstudio.core.export.manifest import (
     dataset_document,
     first_difference,
     parse_dataset_json,
+    utc_now,
 )
 from seqstudio.core.export.options import SHARD_FORMATS
 from seqstudio.core.export.outputs import write_manifest_outputs
@@ -78,6 +79,7 @@ def merge_units(job: ExportJob, dest: Destination, created: str | None) -> bool:
 
 def _assemble(job: ExportJob, dest: Destination, units: list[Unit], created: str | None) -> None:
     """Manifests, annotations, ``dataset.json`` (complete); then drop the part manifests."""
+    created = created or utc_now()  # one time for COCO and dataset.json when none is recorded
     with_csv = job.options.format not in SHARD_FORMATS
     for info in job.plan.splits:
         if not info.count:

@@ -20,6 +20,13 @@ MAX_COUNT = 1_000_000_000
 MAX_WORKERS = 256
 
 
+def annotation_names(value: tuple[str, ...] | str) -> tuple[str, ...]:
+    """Annotation formats as a tuple: ``"coco,yolo"`` and ``("coco", "yolo")`` alike (unchecked)."""
+    if isinstance(value, str):
+        return tuple(a.strip() for a in value.split(",") if a.strip())
+    return tuple(value)
+
+
 @dataclass(frozen=True)
 class ExportOptions:
     """How to export a dataset (everything but the spec, the count and the folder).
@@ -75,10 +82,7 @@ class ExportOptions:
         if self.format not in FORMATS:
             raise SpecError("format", f"{self.format!r} is not one of: {', '.join(FORMATS)}")
         _check_int("jpeg_quality", self.jpeg_quality, 1, 100)
-        annotations = self.annotations
-        if isinstance(annotations, str):
-            annotations = tuple(a.strip() for a in annotations.split(",") if a.strip())
-        annotations = tuple(annotations)
+        annotations = annotation_names(self.annotations)
         for name in annotations:
             if name not in ANNOTATIONS:
                 raise SpecError("annotations", f"{name!r} is not one of: {', '.join(ANNOTATIONS)}")

@@ -23,6 +23,7 @@ from seqstudio.core.export.options import MAX_COUNT, SHARD_FORMATS, ExportOption
 from seqstudio.core.export.sources import SequenceLine, lines_from_records, read_sequences
 from seqstudio.core.export.splits import build_plan, split_source
 from seqstudio.core.export.worker import spec_for
+from seqstudio.core.sample import Sample
 from seqstudio.core.source_fingerprint import folder_fingerprint, source_fingerprint
 from seqstudio.core.spec import GenerationSpec
 
@@ -120,7 +121,7 @@ def _check_generators(job: ExportJob, source) -> None:
     spec, plan = job.spec, job.plan
     used = {(seg.split, seg.line) for seg in plan.segments}
     built: dict = {}
-    samples = []
+    samples: list[Sample] = []
     for info in plan.splits:
         if not info.count:
             continue

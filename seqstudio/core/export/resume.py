@@ -18,7 +18,7 @@ from typing import Any
 
 from seqstudio.core.errors import SpecError
 from seqstudio.core.export.manifest import DATASET_JSON, read_dataset_json
-from seqstudio.core.export.options import ExportOptions
+from seqstudio.core.export.options import ExportOptions, annotation_names
 from seqstudio.core.export.settings import ExportSettings, diff_options, diff_spec
 from seqstudio.core.spec import GenerationSpec
 
@@ -139,7 +139,9 @@ class ResumeSettings:
         if jpeg_quality is not None:
             given_options.jpeg_quality = jpeg_quality
         if annotations is not None:
-            given_options.annotations = ExportOptions(annotations=annotations).annotations
+            given_options.annotations = ExportOptions(
+                annotations=annotation_names(annotations)
+            ).annotations
         if masks is not None:
             given_options.masks = masks
         found += diff_options(given_options, recorded.options, self.spec.pool, self.spec.pool)

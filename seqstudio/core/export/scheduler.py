@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -61,7 +62,7 @@ def _chunks(job: ExportJob, done: dict[str, int]) -> Iterator[Chunk]:
 
 def worker_config(job: ExportJob) -> WorkerConfig:
     """What every worker process needs (sent once when it starts)."""
-    offsets = {}
+    offsets: dict[str, dict[str, Any]] = {}
     if job.options.format == "npz":
         for info in job.plan.splits:
             layout = job.npz_layout(info)
@@ -218,7 +219,7 @@ def _run_inline(
     job: ExportJob,
     config: WorkerConfig,
     chunks: list[Chunk],
-    manifests: Manifests,
+    manifests: Manifests | RepairSink,
     tracker: ProgressTracker,
     should_stop: Callable[[], bool],
     outcome: RunOutcome,

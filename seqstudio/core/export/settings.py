@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from seqstudio.core.errors import SpecError
@@ -129,8 +130,10 @@ class ExportSettings:
             lines = settings.get("sequences")
             split_info = settings["splits"]
             names = list(split_info)
-            splits = tuple((name, split_info[name]["ratio"]) for name in names)
-            if len(splits) == 1 and names[0] == spec.pool:
+            splits: tuple[tuple[str, float], ...] | None = tuple(
+                (name, split_info[name]["ratio"]) for name in names
+            )
+            if len(names) == 1 and names[0] == spec.pool:
                 splits = None  # the same plan as one split named after the spec's pool
             options = ExportOptions(
                 splits=splits,
@@ -172,8 +175,7 @@ class ExportSettings:
         elif ours.sequences is None:
             if self.count != other.count:
                 found.append(SettingDifference("count", f"{self.count:,}", f"{other.count:,}"))
-        elif list(ours.sequences) != list(theirs.sequences):
-            a, b = list(ours.sequences), list(theirs.sequences)
+        elif (a := _lines(ours)) != (b := _lines(theirs)):
             k = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
             found.append(SettingDifference("sequences", sequence_entry(a, k), sequence_entry(b, k)))
         found += diff_options(ours, theirs, self.spec.pool, other.spec.pool)
@@ -247,6 +249,7 @@ def diff_spec(ours: GenerationSpec, theirs: GenerationSpec) -> list[SettingDiffe
         if x == y or (key == "digits" and b["random"] is not None):
             continue  # digits are unused with random sequences (recorded as "")
         if key == "random":
+            assert isinstance(x, dict) and isinstance(y, dict)  # both random (checked above)
             for sub in y:
                 if x.get(sub) != y.get(sub):
                     found.append(
@@ -261,6 +264,13 @@ def split_text(options, pool: str) -> str:
     """``"train=0.8,val=0.1,test=0.1"``; no splits is one split named after ``pool``."""
     pairs = options.splits if options.splits is not None else ((pool, 1.0),)
     return ",".join(f"{name}={ratio:g}" for name, ratio in pairs)
+
+
+def _lines(options: ExportOptions) -> list[tuple[str, int]]:
+    """The recorded sequence lines of an :class:`ExportSettings`' options (never a path)."""
+    sequences = options.sequences
+    assert not isinstance(sequences, (str, Path))  # ExportSettings refuses a path
+    return list(sequences or ())
 
 
 def sequence_entry(lines: list, k: int) -> str:

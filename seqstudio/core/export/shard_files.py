@@ -28,10 +28,18 @@ from __future__ import annotations
 import io
 import json
 import tarfile
-from typing import BinaryIO, Protocol
+from typing import Protocol
 
 from seqstudio.core.export import writers
 from seqstudio.core.export.worker import Drawn
+
+
+class ShardStream(Protocol):
+    """What a shard writer writes onto: a binary stream that knows its position."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+    def tell(self) -> int: ...
 
 
 class ShardWriter(Protocol):
@@ -44,7 +52,7 @@ class ShardWriter(Protocol):
         """Finish the file (the stream itself is closed by the caller)."""
 
 
-def open_shard_writer(fmt: str, stream: BinaryIO, name_digits: int, masks: bool) -> ShardWriter:
+def open_shard_writer(fmt: str, stream: ShardStream, name_digits: int, masks: bool) -> ShardWriter:
     """A writer of ``fmt`` (``webdataset`` or ``parquet``) onto ``stream``."""
     if fmt == "webdataset":
         return TarShardWriter(stream, name_digits, masks)
@@ -58,14 +66,17 @@ def _png(sample_image) -> bytes:
 
 
 def _mask_png(sample: Drawn) -> bytes:
+    assert sample.mask is not None  # called only when the export writes masks
     return _png(writers.mask_array(sample.mask, len(sample.labels)))
 
 
 class TarShardWriter:
     """A WebDataset shard: ``NNNNNN.png``, ``NNNNNN.json`` (+ ``NNNNNN.mask.png``) per image."""
 
-    def __init__(self, stream: BinaryIO, name_digits: int, masks: bool) -> None:
-        self._tar = tarfile.open(  # noqa: SIM115 - closed by close()
+    def __init__(self, stream: ShardStream, name_digits: int, masks: bool) -> None:
+        # typeshed's fileobj protocol also asks for read/seek/close, which stream mode
+        # "w|" never calls: it only writes.
+        self._tar = tarfile.open(  # type: ignore[call-overload]  # noqa: SIM115 - closed by close()
             fileobj=stream, mode="w|", format=tarfile.USTAR_FORMAT
         )
         self._digits = name_digits
@@ -125,7 +136,7 @@ def parquet_schema(masks: bool):
 class ParquetShardWriter:
     """A Parquet shard: one row group per chunk of samples."""
 
-    def __init__(self, stream: BinaryIO, name_digits: int, masks: bool) -> None:
+    def __init__(self, stream: ShardStream, name_digits: int, masks: bool) -> None:
         import pyarrow.parquet as pq
 
         self._schema = parquet_schema(masks)

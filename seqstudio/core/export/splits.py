@@ -111,7 +111,7 @@ def split_counts(total: int, ratios: list[float]) -> list[int]:
 
 
 def build_plan(
-    lines: list[SequenceLine], splits: tuple[tuple[str, float], ...], default_split: str
+    lines: list[SequenceLine], splits: tuple[tuple[str, float], ...] | None, default_split: str
 ) -> ExportPlan:
     """Lay out every image: its split, its sequence line and its global index."""
     ratios = splits if splits is not None else ((default_split, 1.0),)

@@ -13,7 +13,6 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 
@@ -44,7 +43,8 @@ class WorkerConfig:
     mask_dtype: str = "uint8"
 
 
-class Drawn(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Drawn:
     """One generated image as the shard formats need it."""
 
     index: int
@@ -158,8 +158,8 @@ class WorkerState:
             Drawn(chunk.start + k, batch.images[k], batch.masks[k] if masks else None, labels)
             for k in range(chunk.count)
         ]
-        rows = np.arange(chunk.row, chunk.row + chunk.count)
-        text = self._batch_records(gen, index_map, batch, chunk.count, rows=rows)
+        rows_of = np.arange(chunk.row, chunk.row + chunk.count)
+        text = self._batch_records(gen, index_map, batch, chunk.count, rows=rows_of)
         return drawn, [line + "\n" for line in text[:-1].split("\n")]
 
     # -------------------------------------------------------------- samples
@@ -354,7 +354,7 @@ class WorkerState:
 
 
 def _pwrite(path: Path, array: np.ndarray, offset: int) -> None:
-    data = memoryview(np.ascontiguousarray(array)).cast("B")
+    data = np.ascontiguousarray(array).data.cast("B")
     fd = os.open(path, os.O_WRONLY)
     try:
         while data:
@@ -381,5 +381,5 @@ def init_worker(config: WorkerConfig, stop_event) -> None:
 
 def run_chunk(chunk: Chunk) -> ChunkResult:
     """Process-pool task: run one chunk in this worker."""
-    assert _STATE is not None
+    assert _STATE is not None and _STOP is not None  # set by the pool's initializer
     return _STATE.run(chunk, _STOP.is_set)

@@ -245,12 +245,12 @@ def build_index(
                 if item.label is not None:
                     labels.setdefault(item.rel, item.label)
         else:
-            for item in iter_manifest(folder, manifest):
-                if isinstance(item, FileProblem):
-                    index.problems.append(item)
+            for row in iter_manifest(folder, manifest):
+                if isinstance(row, FileProblem):
+                    index.problems.append(row)
                 else:
-                    named.add(item[0])
-                    labels.setdefault(item[0], item[1])
+                    named.add(row[0])
+                    labels.setdefault(row[0], row[1])
     coco_named: set[str] = set()
     for coco in index.coco:
         coco_named.update(_coco_images(folder / coco, posixpath.dirname(coco)))

@@ -129,6 +129,7 @@ def iter_manifest(root: Path, manifest_rel: str) -> Iterator[tuple[str, str] | F
                     reported += 1
                     yield FileProblem(manifest_rel, "manifest", f"line {number}: {error}")
                 continue
+            assert file is not None and label is not None  # rows lacking one were reported
             rel = contained_path(base, file)
             if rel is None:
                 # Never looked up on disk: it would name a file outside the dataset.

@@ -106,8 +106,8 @@ def _summary(stats: DatasetStats, by_folder: bool) -> list[str]:
             f"duplicates: {stats.duplicate_files} files repeat another file's content "
             f"({len(stats.duplicate_groups)} groups)"
         )
-        for group in stats.duplicate_groups[:MAX_LISTED_PROBLEMS]:
-            lines.append("  " + " = ".join(group))
+        for names in stats.duplicate_groups[:MAX_LISTED_PROBLEMS]:
+            lines.append("  " + " = ".join(names))
     if stats.problems:
         lines.append(f"problems: {len(stats.problems)} files or folders not counted")
         for problem in stats.problems[:MAX_LISTED_PROBLEMS]:
