@@ -10,14 +10,12 @@ fails a check is deleted. So a file under its final name is always a verified on
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import hashlib
 import http.client
 import os
 import socket
 import ssl
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -26,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from seqstudio.core.datasets.mirrors import MNIST_MANIFEST, Manifest, RemoteFile, resolve_mirrors
+from seqstudio.core.datasets.watchdog import Watchdog, WatchedHTTPHandler, WatchedHTTPSHandler
 from seqstudio.core.errors import SeqstudioError
 from seqstudio.core.progress import CancelCheck, ProgressCallback, ProgressTracker
 
@@ -244,11 +243,11 @@ def _transfer(
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     if offset:
         request.add_header("Range", f"bytes={offset}-")
-    watchdog = _Watchdog()
+    watchdog = Watchdog()
     # Headers must come within a few timeouts, the body by the overall deadline.
     watchdog.arm(min(limits.left(), 3 * limits.timeout))
     opener = urllib.request.build_opener(
-        _WatchedHTTPHandler(watchdog), _WatchedHTTPSHandler(watchdog)
+        WatchedHTTPHandler(watchdog), WatchedHTTPSHandler(watchdog)
     )
     try:
         response = opener.open(request, timeout=limits.timeout)
@@ -347,65 +346,6 @@ class _Limits:
 
     def left(self) -> float:
         return self.end - time.monotonic()
-
-
-class _Watchdog:
-    """Shuts a connection's socket down when its time is up (unblocking any read)."""
-
-    def __init__(self) -> None:
-        self.sockets: list[socket.socket] = []
-        self.fired = False
-        self._timer: threading.Timer | None = None
-
-    def arm(self, seconds: float) -> None:
-        self.disarm()
-        self._timer = threading.Timer(max(seconds, 0.0), self._fire)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def disarm(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-    def _fire(self) -> None:
-        self.fired = True
-        for sock in self.sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-    def __enter__(self) -> _Watchdog:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.disarm()
-
-
-def _watched(base: type, watchdog: _Watchdog) -> type:
-    class Connection(base):  # type: ignore[misc, valid-type, unused-ignore]
-        def connect(self) -> None:
-            super().connect()
-            watchdog.sockets.append(self.sock)
-
-    return Connection
-
-
-class _WatchedHTTPHandler(urllib.request.HTTPHandler):
-    def __init__(self, watchdog: _Watchdog) -> None:
-        super().__init__()
-        self._connection = _watched(http.client.HTTPConnection, watchdog)
-
-    def http_open(self, req):  # noqa: D102 - urllib API
-        return self.do_open(self._connection, req)
-
-
-class _WatchedHTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, watchdog: _Watchdog) -> None:
-        super().__init__()
-        self._connection = _watched(http.client.HTTPSConnection, watchdog)
-
-    def https_open(self, req):  # noqa: D102 - urllib API
-        return self.do_open(self._connection, req, context=self._context)
 
 
 def _write(fh, chunk: bytes, part: Path) -> None:
