@@ -7,112 +7,66 @@ Options not given keep the spec file's (or the default) value.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from typing import Any
 
 from seqstudio.core.errors import SpecError
-from seqstudio.core.spec import (
-    ALIGNMENTS,
-    FIT_MODES,
-    MAX_HEIGHT,
-    MAX_WIDTH,
-    POOLS,
-    SPACING_MODES,
-    SPACING_SCOPES,
-    GenerationSpec,
-    RandomSequences,
-)
+from seqstudio.core.spec import GenerationSpec, RandomSequences
+
+#: Fields the generic loop does not set: parsed from text (digits, random's labels and
+#: weights) or loaded from a file (augment); see :func:`spec_from_args`.
+_PARSED = ("digits", "augment")
+
+
+def _option_fields() -> list[tuple[str, dataclasses.Field]]:
+    """``(error field name, field)`` of every spec field that has a command-line option.
+
+    In declaration order, with ``random`` expanded into ``random.<field>`` in its place.
+    """
+    found: list[tuple[str, dataclasses.Field]] = []
+    for f in dataclasses.fields(GenerationSpec):
+        if f.name == "random":
+            found += [(f"random.{r.name}", r) for r in dataclasses.fields(RandomSequences)]
+        elif "option" in f.metadata:
+            found.append((f.name, f))
+    return found
+
+
+def _dest(option: str) -> str:
+    return option.lstrip("-").replace("-", "_")
 
 
 def add_spec_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the generation-spec options to ``parser`` (all default to "not given")."""
+    """Add the generation-spec options to ``parser`` (all default to "not given").
+
+    One option per spec field (one for a ``MIN``/``MAX`` pair), generated from the fields'
+    metadata (:func:`seqstudio.core.spec._field`): name, help, metavar, choices, type.
+    """
     group = parser.add_argument_group("what to generate (override --spec)")
     group.add_argument(
         "--spec",
         metavar="FILE.json",
         help="start from this spec file (as saved by --save-spec or the app)",
     )
-    group.add_argument(
-        "--digits",
-        metavar="LABELS",
-        help="the sequence, e.g. 14543 (one label per character; use commas for longer labels: A,B,10)",
-    )
-    group.add_argument(
-        "--random-length",
-        nargs=2,
-        type=int,
-        metavar=("MIN", "MAX"),
-        help="draw a random sequence of MIN..MAX labels per image instead of --digits",
-    )
-    group.add_argument(
-        "--labels",
-        metavar="LABELS",
-        help="labels random sequences draw from (default: all), e.g. 0123",
-    )
-    group.add_argument(
-        "--weights",
-        metavar="W,W,...",
-        help="relative weight of each of --labels (default: uniform)",
-    )
-    group.add_argument(
-        "--spacing",
-        nargs=2,
-        type=int,
-        metavar=("MIN", "MAX"),
-        help="gap range in pixels, MIN ≤ MAX; a negative MIN lets digits touch or overlap "
-        "(down to half a digit)",
-    )
-    group.add_argument(
-        "--spacing-mode",
-        choices=SPACING_MODES,
-        help="each gap drawn (variable) or one gap for all (fixed)",
-    )
-    group.add_argument(
-        "--spacing-scope",
-        choices=SPACING_SCOPES,
-        help="gaps between digits only, or at the edges too",
-    )
-    group.add_argument(
-        "--width", type=int, metavar="PX", help=f"image width, 1..{MAX_WIDTH} (default 200)"
-    )
-    group.add_argument(
-        "--height", type=int, metavar="PX", help=f"image height, 1..{MAX_HEIGHT} (default 28)"
-    )
-    group.add_argument(
-        "--fit",
-        choices=FIT_MODES,
-        help="pad (default: any width from the minimum, digits untouched, gaps in range), "
-        "strict (pad, but only widths that hold the largest gaps: gaps always independent), "
-        "exact (gaps fill the width), scale (shrink to fit), stretch (distort)",
-    )
-    group.add_argument(
-        "--align", choices=ALIGNMENTS, help="where a padded sequence sits (default center)"
-    )
-    group.add_argument(
-        "--crop",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="gaps measured ink to ink",
-    )
-    group.add_argument(
-        "--invert", action=argparse.BooleanOptionalAction, default=None, help="black ink on white"
-    )
-    group.add_argument(
-        "--pool", choices=POOLS, help="draw glyphs from the train (default) or test pool"
-    )
-    group.add_argument(
-        "--source",
-        metavar="SRC",
-        help="glyph source: bundled (default), idx:DIR, folder:DIR, font:PATH (a font file or "
-        "folder) or a mix BASE+SOURCE@WEIGHT, e.g. bundled+font:DIR@0.3",
-    )
-    group.add_argument(
-        "--seed", type=int, metavar="N", help="random seed, 0 ≤ N < 2**63 (default 0)"
-    )
-    group.add_argument(
-        "--augment",
-        metavar="PRESET|FILE.json",
-        help="augmentation preset (none, light, scan-like, heavy) or a JSON file of operations",
-    )
+    added: set[str] = set()
+    for _, f in _option_fields():
+        meta = f.metadata
+        option = meta["option"]
+        if option in added:  # the MAX half of a MIN MAX option
+            continue
+        added.add(option)
+        kwargs: dict[str, Any] = {"help": meta["help"]}
+        if "part" in meta:
+            kwargs.update(nargs=2, type=int, metavar=("MIN", "MAX"))
+        elif "choices" in meta:
+            kwargs["choices"] = meta["choices"]
+        elif f.type in ("bool", bool):
+            kwargs.update(action=argparse.BooleanOptionalAction, default=None)
+        else:
+            kwargs["metavar"] = meta.get("metavar")
+            if f.type in ("int", int):
+                kwargs["type"] = int
+        group.add_argument(option, **kwargs)
 
 
 def _labels(text: str) -> tuple[str, ...]:
@@ -153,22 +107,13 @@ def spec_from_args(args: argparse.Namespace, base: GenerationSpec | None = None)
                 "needs --random-length MIN MAX (it sets the labels random sequences use)",
             )
         changes["random"] = RandomSequences(low, high, labels, weights)
-    if args.spacing is not None:
-        changes["spacing_min"], changes["spacing_max"] = args.spacing
-    simple = {
-        "spacing_mode": args.spacing_mode,
-        "spacing_scope": args.spacing_scope,
-        "width": args.width,
-        "height": args.height,
-        "fit": args.fit,
-        "align": args.align,
-        "crop": args.crop,
-        "invert": args.invert,
-        "pool": args.pool,
-        "source": args.source,
-        "seed": args.seed,
-    }
-    changes.update({k: v for k, v in simple.items() if v is not None})
+    for name, f in _option_fields():
+        value = getattr(args, _dest(f.metadata["option"]))
+        if name in _PARSED or name.startswith("random.") or value is None:
+            continue
+        changes[name] = (
+            value[0 if f.metadata["part"] == "MIN" else 1] if "part" in f.metadata else value
+        )
     if args.augment is not None:
         changes["augment"] = _load_augment(args.augment)
     try:
@@ -211,23 +156,11 @@ def _load_augment(name_or_path: str) -> tuple:
         raise SpecError("--augment", exc.message) from None
 
 
+#: Spec field named in a SpecError -> the option that sets it (``--spacing MIN``).
 _FIELD_TO_OPTION = {
-    "digits": "--digits",
-    "spacing_min": "--spacing MIN",
-    "spacing_max": "--spacing MAX",
-    "spacing_mode": "--spacing-mode",
-    "spacing_scope": "--spacing-scope",
-    "width": "--width",
-    "height": "--height",
-    "fit": "--fit",
-    "align": "--align",
-    "pool": "--pool",
-    "source": "--source",
-    "seed": "--seed",
-    "random.min_length": "--random-length MIN",
-    "random.max_length": "--random-length MAX",
-    "random.labels": "--labels",
-    "random.weights": "--weights",
+    name: " ".join(filter(None, (f.metadata["option"], f.metadata.get("part"))))
+    for name, f in _option_fields()
+    if name != "augment"  # a field inside the preset file keeps its own path
 }
 
 
@@ -238,4 +171,4 @@ def option_for_field(field: str) -> str:
 
 def _option_name(field: str) -> str:
     head = field.split("[")[0]
-    return _FIELD_TO_OPTION.get(field) or (_FIELD_TO_OPTION.get(head, field) + field[len(head) :])
+    return _FIELD_TO_OPTION.get(field) or (_FIELD_TO_OPTION.get(head, head) + field[len(head) :])

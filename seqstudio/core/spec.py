@@ -43,6 +43,19 @@ MAX_INDEX = 2**63 - 1
 MAX_SPACING_OVERLAP = MAX_HEIGHT // 2
 
 
+def _field(default: Any, option: str, help: str, **meta: Any) -> Any:
+    """A spec field with the metadata its command-line option is generated from.
+
+    ``option`` is the option that sets the field (``--width``); ``help`` its help text;
+    optional ``metavar``, ``choices`` and ``part`` (``"MIN"``/``"MAX"``: the field is one
+    of the two values of an option that takes two, e.g. ``--spacing MIN MAX``). The type
+    comes from the field's annotation (``bool`` fields get ``--name/--no-name``).
+    :mod:`seqstudio.cli.spec_args` builds the options and the map from a field named in a
+    :class:`~seqstudio.core.errors.SpecError` to its option from this metadata alone.
+    """
+    return field(default=default, metadata={"option": option, "help": help, **meta})
+
+
 @dataclass(frozen=True)
 class RandomSequences:
     """Draw a new random label sequence for every image.
@@ -57,10 +70,21 @@ class RandomSequences:
         Relative weight of each of ``labels`` (same length); ``None`` means uniform.
     """
 
-    min_length: int = 1
-    max_length: int = 5
-    labels: tuple[str, ...] | None = None
-    weights: tuple[float, ...] | None = None
+    min_length: int = _field(
+        1,
+        "--random-length",
+        "draw a random sequence of MIN..MAX labels per image instead of --digits",
+        part="MIN",
+    )
+    max_length: int = _field(5, "--random-length", "", part="MAX")
+    labels: tuple[str, ...] | None = _field(
+        None, "--labels", "labels random sequences draw from (default: all), e.g. 0123",
+        metavar="LABELS",
+    )  # fmt: skip
+    weights: tuple[float, ...] | None = _field(
+        None, "--weights", "relative weight of each of --labels (default: uniform)",
+        metavar="W,W,...",
+    )  # fmt: skip
 
     def __post_init__(self) -> None:
         _check_int("random.min_length", self.min_length, 1, MAX_SEQUENCE_LENGTH)
@@ -156,22 +180,60 @@ class GenerationSpec:
         Augmentation operations (see :mod:`seqstudio.core.augment`); empty for none.
     """
 
-    digits: tuple[str, ...] = ("1", "4", "5", "4", "3")
+    # Each field's metadata generates its command-line option (see _field).
+    digits: tuple[str, ...] = _field(
+        ("1", "4", "5", "4", "3"), "--digits",
+        "the sequence, e.g. 14543 (one label per character; use commas for longer labels: A,B,10)",
+        metavar="LABELS",
+    )  # fmt: skip
+    #: Its options are those of RandomSequences' fields.
     random: RandomSequences | None = None
-    spacing_min: int = 5
-    spacing_max: int = 10
-    spacing_mode: str = "variable"
-    spacing_scope: str = "between"
-    width: int = 200
-    height: int = 28
-    fit: str = "pad"
-    align: str = "center"
-    crop: bool = False
-    invert: bool = False
-    pool: str = "train"
-    source: str = "bundled"
-    seed: int = 0
-    augment: tuple = field(default=())
+    spacing_min: int = _field(
+        5, "--spacing",
+        "gap range in pixels, MIN ≤ MAX; a negative MIN lets digits touch or overlap "
+        "(down to half a digit)",
+        part="MIN",
+    )  # fmt: skip
+    spacing_max: int = _field(10, "--spacing", "", part="MAX")
+    spacing_mode: str = _field(
+        "variable", "--spacing-mode", "each gap drawn (variable) or one gap for all (fixed)",
+        choices=SPACING_MODES,
+    )  # fmt: skip
+    spacing_scope: str = _field(
+        "between", "--spacing-scope", "gaps between digits only, or at the edges too",
+        choices=SPACING_SCOPES,
+    )  # fmt: skip
+    width: int = _field(200, "--width", f"image width, 1..{MAX_WIDTH} (default 200)", metavar="PX")
+    height: int = _field(
+        28, "--height", f"image height, 1..{MAX_HEIGHT} (default 28)", metavar="PX"
+    )
+    fit: str = _field(
+        "pad", "--fit",
+        "pad (default: any width from the minimum, digits untouched, gaps in range), "
+        "strict (pad, but only widths that hold the largest gaps: gaps always independent), "
+        "exact (gaps fill the width), scale (shrink to fit), stretch (distort)",
+        choices=FIT_MODES,
+    )  # fmt: skip
+    align: str = _field(
+        "center", "--align", "where a padded sequence sits (default center)", choices=ALIGNMENTS
+    )
+    crop: bool = _field(False, "--crop", "gaps measured ink to ink")
+    invert: bool = _field(False, "--invert", "black ink on white")
+    pool: str = _field(
+        "train", "--pool", "draw glyphs from the train (default) or test pool", choices=POOLS
+    )
+    source: str = _field(
+        "bundled", "--source",
+        "glyph source: bundled (default), idx:DIR, folder:DIR, font:PATH (a font file or "
+        "folder) or a mix BASE+SOURCE@WEIGHT, e.g. bundled+font:DIR@0.3",
+        metavar="SRC",
+    )  # fmt: skip
+    seed: int = _field(0, "--seed", "random seed, 0 ≤ N < 2**63 (default 0)", metavar="N")
+    augment: tuple = _field(
+        (), "--augment",
+        "augmentation preset (none, light, scan-like, heavy) or a JSON file of operations",
+        metavar="PRESET|FILE.json",
+    )  # fmt: skip
 
     def __post_init__(self) -> None:
         if isinstance(self.random, Mapping):
