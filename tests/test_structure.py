@@ -3,7 +3,8 @@
 - every module of ``seqstudio.core`` imports with Qt (PySide6, shiboken6, superqt) absent;
 - the import graph of the ``seqstudio`` package has no cycle;
 - no module under ``seqstudio/`` is over 500 lines;
-- ``mypy seqstudio/core`` is clean (skipped only when mypy is not installed).
+- ``mypy seqstudio/core`` is clean (skipped only when mypy is not installed);
+- ``ruff check`` and ``ruff format --check`` are clean on ``seqstudio`` and ``tests``.
 """
 
 from __future__ import annotations
@@ -169,3 +170,16 @@ def test_mypy_is_clean_on_the_core() -> None:
         timeout=900,
     )
     assert result.returncode == 0, result.stdout[-6000:]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("ruff") is None, reason="ruff is not installed")
+@pytest.mark.parametrize("command", [["check"], ["format", "--check"]])
+def test_ruff_is_clean(command: list[str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", *command, "seqstudio", "tests"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
