@@ -34,7 +34,7 @@ from seqstudio.gui.py_thread import CancellableJob, CurrentJob
 
 SCRATCH_PREFIX = ".seqstudio-estimate-"
 #: Chunks (of the engine's own size, at most MAX_TRIAL_CHUNK) per worker in the trial run.
-TRIAL_CHUNKS = 3
+TRIAL_CHUNKS = 6
 MAX_TRIAL_CHUNK = 512
 
 
@@ -147,6 +147,9 @@ def fit_rate(snapshots: list[Progress], count: int, total: float) -> MeasuredRat
     trial took beyond that. With too few reports the whole time counts per image.
     """
     reports = [p for p in snapshots if p.done > 0]
+    # The first chunk carries each worker's warm-up (glyph pool, caches): the slope starts
+    # after it when there are enough reports to leave it out.
+    reports = reports[1:] if len(reports) > 2 else reports
     first, last = (reports[0], reports[-1]) if reports else (None, None)
     per_image = total / max(1, count)
     if first is not None and last.done - first.done >= count // 4 and last.elapsed > first.elapsed:

