@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -109,9 +110,7 @@ def test_a_killed_worker_and_resume_complete_it_byte_identically(cluster, single
         resume = ExportOptions(**{**OPTIONS.__dict__, "resume": True})
         assert export_in_units(SPEC, COUNT, folder, resume, executor=executor).merged
     assert tree(folder) == tree(single)
-    deadline = time.monotonic() + 60
-    while len(_worker_pids(cluster)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.2)  # the nanny restarts the killed worker
+    cluster.wait_for_workers(2, timeout=60)  # the nanny restarts the killed worker
 
 
 def test_a_killed_client_is_finished_by_resume(cluster, single, tmp_path):
@@ -123,7 +122,8 @@ def test_a_killed_client_is_finished_by_resume(cluster, single, tmp_path):
     deadline = time.monotonic() + 120
     while not list(parts.rglob("*.jsonl")) and client.poll() is None:
         assert time.monotonic() < deadline
-        time.sleep(0.05)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            client.wait(timeout=0.05)  # or until it ends
     client.send_signal(signal.SIGKILL)
     client.wait()
     if client.returncode == 0:

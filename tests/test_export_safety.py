@@ -305,7 +305,6 @@ def test_a_disk_that_fills_during_the_export_loses_nothing(tmp_path, small_disk)
 @pytest.mark.parametrize("delay", [0.2, 0.8, 2.0])
 def test_ctrl_c_at_any_moment_of_start_up_is_one_line(tmp_path, delay):
     import signal
-    import time
 
     out = tmp_path / "data"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -315,7 +314,8 @@ def test_ctrl_c_at_any_moment_of_start_up_is_one_line(tmp_path, delay):
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True,
     )  # fmt: skip
-    time.sleep(delay)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=delay)  # the moment of start-up to interrupt (unless it ended)
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal does: the whole process group
     _, err = proc.communicate(timeout=120)
     lines = [line for line in err.replace("\r", "\n").splitlines() if line.strip()]
