@@ -54,8 +54,6 @@ from seqstudio.gui.model import GeneratorModel
 from seqstudio.gui.panels.base import signals_blocked
 from seqstudio.gui.settings import AppSettings
 
-SOURCES = ("digits", "random", "file")
-EXISTING = ("refuse", "resume", "overwrite")
 CHECK_DELAY_MS = 150
 
 

@@ -55,6 +55,22 @@ def describe_spec(spec: GenerationSpec) -> str:
     )
 
 
+def _row(*widgets: QWidget, grow: int | None = None, stretch: bool = False) -> QWidget:
+    """A margin-less horizontal row of ``widgets``.
+
+    ``widgets[grow]`` takes the spare width; ``stretch`` adds empty space at the end instead.
+    """
+    layout = QHBoxLayout()
+    layout.setContentsMargins(0, 0, 0, 0)
+    for k, widget in enumerate(widgets):
+        layout.addWidget(widget, 1 if k == grow else 0)
+    if stretch:
+        layout.addStretch(1)
+    row = QWidget()
+    row.setLayout(layout)
+    return row
+
+
 class ExportForm:
     """The export dialog's fields: their widgets and layout, and the request they describe.
 
@@ -87,27 +103,16 @@ class ExportForm:
         self.max_length = QSpinBox()
         for spin in (self.min_length, self.max_length):
             spin.setRange(1, 256)
-        lengths = QHBoxLayout()
-        lengths.addWidget(QLabel("length"))
-        lengths.addWidget(self.min_length)
-        lengths.addWidget(QLabel("to"))
-        lengths.addWidget(self.max_length)
-        lengths.addStretch(1)
-        self.lengths_row = QWidget()
-        self.lengths_row.setLayout(lengths)
-        lengths.setContentsMargins(0, 0, 0, 0)
+        self.lengths_row = _row(
+            QLabel("length"), self.min_length, QLabel("to"), self.max_length, stretch=True
+        )
         form.addRow("", self.lengths_row)
         self.sequences_edit = QLineEdit()
         self.sequences_edit.setPlaceholderText(
             "text/CSV file: one sequence per line, e.g. 14543,20"
         )
         self.sequences_button = QPushButton("Choose…")
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.sequences_edit, 1)
-        row.addWidget(self.sequences_button)
-        self.sequences_row = QWidget()
-        self.sequences_row.setLayout(row)
+        self.sequences_row = _row(self.sequences_edit, self.sequences_button, grow=0)
         form.addRow("File:", self.sequences_row)
         self.count_spin = QSpinBox()
         self.count_spin.setRange(1, MAX_COUNT_SPIN)
@@ -118,25 +123,13 @@ class ExportForm:
         form.addRow("Seed:", self.seed_edit)
         self.splits_check = QCheckBox("Split into")
         self.splits_edit = QLineEdit("train=0.8,val=0.1,test=0.1")
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.splits_check)
-        row.addWidget(self.splits_edit, 1)
-        splits_row = QWidget()
-        splits_row.setLayout(row)
-        form.addRow("Splits:", splits_row)
+        form.addRow("Splits:", _row(self.splits_check, self.splits_edit, grow=1))
 
         out = QGroupBox("Output")
         oform = QFormLayout(out)
         self.folder_edit = QLineEdit()
         self.folder_button = QPushButton("Choose…")
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.folder_edit, 1)
-        row.addWidget(self.folder_button)
-        folder_row = QWidget()
-        folder_row.setLayout(row)
-        oform.addRow("Folder:", folder_row)
+        oform.addRow("Folder:", _row(self.folder_edit, self.folder_button, grow=0))
         self.existing_combo = QComboBox()
         self.existing_combo.addItem("Must be empty or new", "refuse")
         self.existing_combo.addItem("Resume the export in it", "resume")
@@ -152,13 +145,7 @@ class ExportForm:
         self.coco_check = QCheckBox("COCO")
         self.yolo_check = QCheckBox("YOLO")
         self.masks_check = QCheckBox("Instance masks")
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.coco_check, self.yolo_check, self.masks_check):
-            row.addWidget(widget)
-        row.addStretch(1)
-        ann_row = QWidget()
-        ann_row.setLayout(row)
+        ann_row = _row(self.coco_check, self.yolo_check, self.masks_check, stretch=True)
         oform.addRow("Annotations:", ann_row)
         self.workers_spin = QSpinBox()
         self.workers_spin.setRange(1, MAX_WORKERS)
