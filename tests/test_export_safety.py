@@ -320,7 +320,9 @@ def test_ctrl_c_at_any_moment_of_start_up_is_one_line(tmp_path, delay):
     _, err = proc.communicate(timeout=120)
     lines = [line for line in err.replace("\r", "\n").splitlines() if line.strip()]
     lines = [line for line in lines if not line.startswith("export ")]  # progress bar
-    assert proc.returncode == 130, err
+    # 130, or killed by the SIGINT itself (-2) when it lands before Python's own handler is
+    # in place or while the interpreter exits: both are what a shell reports as 130.
+    assert proc.returncode in (130, -signal.SIGINT), err
     assert len(lines) == 1 and "Traceback" not in err, err
     assert "interrupted" in lines[0] or "cancelled" in lines[0]
     if out.exists() and (out / "dataset.json").exists():

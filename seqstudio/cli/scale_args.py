@@ -84,12 +84,14 @@ def prepare_job(args: argparse.Namespace, spec, count: int, options):
 
     check_scale_arguments(args)
     if not in_units(args):
-        return prepare_export(spec, count, args.output, options), None
+        return prepare_export(spec, count, args.output, options, not args.dry_run), None
     from seqstudio.core.export.unit_export import prepare_units
     from seqstudio.core.export.units import parse_shard
 
     shard = parse_shard(args.shard) if args.shard else None
-    prepared = prepare_units(spec, count, args.output, options, shard=shard)
+    prepared = prepare_units(
+        spec, count, args.output, options, shard=shard, check_space=not args.dry_run
+    )
     if args.cluster == "dask" and not args.dry_run:
         from seqstudio.core.export.cluster import DaskExecutor
 

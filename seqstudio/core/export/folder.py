@@ -42,8 +42,11 @@ SPACE_MARGIN = (16 << 20, 1.10)
 FILE_BLOCK = 4096
 
 
-def check_folder(job: ExportJob) -> None:
+def check_folder(job: ExportJob, check_space: bool = True) -> None:
     """Check that ``job.out_dir`` can take the export; sets ``job.previous`` on resume.
+
+    ``check_space=False`` leaves out the free-space check (a ``--dry-run`` plan states the
+    size instead of refusing it).
 
     Raises
     ------
@@ -83,7 +86,7 @@ def check_folder(job: ExportJob) -> None:
     free = shutil.disk_usage(existing).free
     if opts.overwrite and entries:
         free += _tree_size(out)
-    if need > free:
+    if check_space and need > free:
         raise ExportError(
             f"not enough free space for {out}: about {need / 1e6:,.0f} MB needed, {free / 1e6:,.0f} MB free"
         )

@@ -29,7 +29,11 @@ from seqstudio.core.spec import GenerationSpec
 
 
 def prepare_export(
-    spec: GenerationSpec, count: int, out_dir: str | Path, options: ExportOptions
+    spec: GenerationSpec,
+    count: int,
+    out_dir: str | Path,
+    options: ExportOptions,
+    check_space: bool = True,
 ) -> ExportJob:
     """Check every input and the folder without writing anything; return the job.
 
@@ -43,6 +47,9 @@ def prepare_export(
         The dataset folder.
     options : ExportOptions
         How to write it.
+    check_space : bool
+        Refuse when the folder's file system has too little free space (default); a
+        plan that only states the size (``--dry-run``) passes ``False``.
 
     Returns
     -------
@@ -57,7 +64,7 @@ def prepare_export(
         The folder cannot be used.
     """
     job = plan_job(spec, count, out_dir, options)
-    check_folder(job)
+    check_folder(job, check_space)
     return job
 
 

@@ -124,8 +124,12 @@ def prepare_units(
     out: str | Path,
     options: ExportOptions,
     shard: ShardSpec | None = None,
+    check_space: bool = True,
 ) -> tuple[ExportJob, Destination]:
-    """Check an export in units without writing anything; return the job and destination."""
+    """Check an export in units without writing anything; return the job and destination.
+
+    ``check_space=False``: no free-space refusal (a ``--dry-run`` plan states the size).
+    """
     dest = open_destination(out)
     if shard is not None and options.overwrite:
         raise SpecError(
@@ -143,7 +147,7 @@ def prepare_units(
     else:
         if shard is not None and not options.resume:
             options = dataclasses.replace(options, resume=_wait_for_dataset_json(dest.local_path))
-        job = prepare_export(spec, count, dest.local_path, options)
+        job = prepare_export(spec, count, dest.local_path, options, check_space)
     plan_units(job.plan, job.options)  # refuses npz
     if shard is not None:
         _check_sharding(dest, shard)
