@@ -15,6 +15,7 @@ import contextlib
 import errno
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,6 +53,20 @@ def _read_pid(path: Path) -> int | None:
     return int(text) if text.isdigit() and len(text) < 12 else None
 
 
+def _holder_pid(path: Path, wait: float = 0.5) -> int | None:
+    """The pid in a lock file another process holds, waiting up to ``wait`` seconds for it.
+
+    The holder writes its pid just after taking the lock; a writer that finds the lock
+    taken in between reads an empty file, so it looks again for a moment.
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        pid = _read_pid(path)
+        if pid or time.monotonic() >= deadline:
+            return pid
+        time.sleep(0.01)
+
+
 def lock_holder(folder: str | Path) -> int | None:
     """The pid holding ``folder``'s export lock, ``0`` if held with no pid, else ``None``.
 
@@ -72,7 +87,7 @@ def lock_holder(folder: str | Path) -> int | None:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except OSError as exc:
             if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                return _read_pid(path) or 0
+                return _holder_pid(path) or 0
             return None
         return None
     finally:
@@ -136,7 +151,7 @@ def _acquire(folder: Path, path: Path, fcntl) -> int:
         except OSError as exc:
             os.close(fd)
             if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise ExportLockedError(folder, _read_pid(path)) from None
+                raise ExportLockedError(folder, _holder_pid(path)) from None
             raise ExportError(f"cannot lock {folder}: {exc.strerror or exc}") from None
         try:
             same = os.stat(path, follow_symlinks=False).st_ino == os.fstat(fd).st_ino
