@@ -119,7 +119,7 @@ def remap(work: np.ndarray, coords: np.ndarray) -> np.ndarray:
 def warp_affine(work: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """Bilinear affine warp by a 3×3 matrix, same size, black border."""
     size = (work.shape[1], work.shape[0])
-    return cv2.warpAffine(work, matrix[:2], size, flags=cv2.INTER_LINEAR, borderValue=0)
+    return cv2.warpAffine(work, matrix[:2], size, flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0, 0))
 
 
 def bounding_box(image: np.ndarray) -> tuple[int, int, int, int]:
