@@ -310,7 +310,7 @@ def test_ctrl_c_at_any_moment_of_start_up_is_one_line(tmp_path, delay):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "seqstudio", "export", "-o", str(out), "--digits", "14543",
-         "--width", "200", "--count", "20000", "--workers", "2"],
+         "--width", "200", "--count", "200000", "--workers", "2"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True,
     )  # fmt: skip
