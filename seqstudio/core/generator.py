@@ -97,7 +97,7 @@ class SequenceGenerator:
             and spec.random.weights is not None
         ):
             weights = np.asarray(spec.random.weights, np.float64)
-            cumulative = np.cumsum(weights / weights.max())  # no overflow for [1e308, 1e308]
+            cumulative = np.cumsum(weights / np.max(weights))  # no overflow for [1e308, 1e308]
             self._cumulative_weights = (cumulative / cumulative[-1]).tolist()
         else:
             self._cumulative_weights = None

@@ -154,7 +154,7 @@ def _resize_pool(pool: GlyphPool, height: int) -> GlyphPool:
 
     scale = height / pool.height
     widths = np.maximum(1, np.rint(pool.widths * scale)).astype(np.int32)
-    images = np.zeros((len(pool), height, int(widths.max())), np.uint8)
+    images = np.zeros((len(pool), height, int(np.max(widths))), np.uint8)
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     channels = 4 if interpolation == cv2.INTER_AREA else 64  # INTER_AREA takes ≤ 4
     for width in np.unique(pool.widths):
@@ -422,7 +422,7 @@ def _folder_pool(
             glyphs.append(_load_glyph_image(path, height))
             label_ids.append(classes.index(label))
     widths = np.array([g.shape[1] for g in glyphs] or [1], np.int32)[: len(glyphs)]
-    images = np.zeros((len(glyphs), height, int(widths.max()) if len(glyphs) else 1), np.uint8)
+    images = np.zeros((len(glyphs), height, int(np.max(widths)) if len(glyphs) else 1), np.uint8)
     for i, glyph in enumerate(glyphs):
         images[i, :, : glyph.shape[1]] = glyph
     return GlyphPool(name, images, widths, np.array(label_ids, np.int32), classes)

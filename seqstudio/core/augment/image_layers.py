@@ -61,6 +61,6 @@ class ImageLayers:
         # Channels first, so the reductions run over contiguous planes (numpy reduces a
         # short last axis ~20x slower), and the argmax only at covered pixels.
         planes = np.ascontiguousarray(self.owners.transpose(2, 0, 1)).reshape(self.count, -1)
-        covered = np.flatnonzero((ink.ravel() > 0) & (np.maximum.reduce(planes, axis=0) > 0))
+        covered = np.flatnonzero((ink.ravel() > 0) & (np.max(planes, axis=0) > 0))
         out.ravel()[covered] = planes[:, covered].argmax(axis=0) + 1
         return out

@@ -32,7 +32,7 @@ def to_gray8(image: Image.Image) -> np.ndarray:
     """An image's grey levels as uint8 (16-bit scaled by 257, alpha ignored)."""
     if image.mode.startswith("I") or image.mode == "F":
         array = np.asarray(image).astype(np.float64)
-        top = 65535.0 if image.mode != "F" else max(float(array.max()), 1e-12)
+        top = 65535.0 if image.mode != "F" else max(float(np.max(array)), 1e-12)
         return np.clip(array / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
     return np.asarray(image.convert("L"))
 
