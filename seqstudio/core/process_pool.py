@@ -1,18 +1,37 @@
-"""How export and statistics start their worker processes.
+"""The one process-pool scheduler that export, exports in units and statistics run on.
 
-A spawned worker is a fresh interpreter that imports numpy, OpenCV and our worker module
-before doing anything: ~0.25 s of CPU each, paid again by every pool. Where the platform
-has it (Linux, macOS), workers are instead forked from a *fork server*: one clean
-process, started once per session without threads, that has already imported those
-modules, so a new worker is ready in milliseconds and shares their memory pages. The
-server is started the first time a pool needs a worker (from whatever thread), never by
-importing this module; elsewhere (Windows) workers are spawned as before.
+Starting workers
+    A spawned worker is a fresh interpreter that imports numpy, OpenCV and our worker
+    module before doing anything: ~0.25 s of CPU each, paid again by every pool. Where
+    the platform has it (Linux, macOS), workers are instead forked from a *fork server*:
+    one clean process, started once per session without threads, that has already
+    imported those modules, so a new worker is ready in milliseconds and shares their
+    memory pages. The server is started the first time a pool needs a worker (from
+    whatever thread), never by importing this module; elsewhere (Windows) workers are
+    spawned.
+
+Running tasks (:func:`run_tasks`)
+    A bounded number of tasks is in flight (submitted and not yet handed to the caller),
+    so memory stays flat whatever the task count. Results are handed to ``on_result``
+    in this process, in task order or as they complete. Workers ignore Ctrl+C (started
+    with it blocked, then ignoring it): the caller's process handles it, and a worker
+    task polls :func:`stop_requested` to end early. A stop (the caller's
+    ``should_stop``), a failed task or a result the caller refuses stops submitting and
+    tells the workers to stop; the pool is always shut down and its processes joined
+    before :func:`run_tasks` returns or raises.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import multiprocessing
+import signal
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
 from multiprocessing.context import BaseContext
+from typing import Any, Generic, Literal, TypeVar
 
 #: Modules the fork server imports once, so that no worker imports them again.
 PRELOAD = (
@@ -21,6 +40,11 @@ PRELOAD = (
     "seqstudio.core.export.worker",
     "seqstudio.core.stats.worker",
 )
+#: Seconds between two stop checks while waiting for workers.
+POLL_INTERVAL = 0.05
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def pool_context() -> BaseContext:
@@ -37,3 +61,205 @@ def pool_context() -> BaseContext:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(list(PRELOAD))
     return context
+
+
+@dataclass
+class TaskRun(Generic[T]):
+    """How a :func:`run_tasks` call ended.
+
+    ``submitted`` tasks were taken from the iterable (run by a worker or here);
+    ``delivered`` results were handed to ``on_result`` — in ``ordered`` runs, those of
+    the first ``delivered`` tasks. ``stopped``: ``should_stop`` asked to stop; ``error``:
+    the first exception of a task or of ``on_result``; ``refused``: ``on_result``
+    returned ``False``.
+    """
+
+    submitted: int = 0
+    delivered: int = 0
+    stopped: bool = False
+    refused: bool = False
+    error: BaseException | None = None
+
+    @property
+    def halted(self) -> bool:
+        """Whether no more tasks are submitted."""
+        return self.stopped or self.refused or self.error is not None
+
+
+# ------------------------------------------------------------------ worker side
+_STOP: Any = None
+
+
+def stop_requested() -> bool:
+    """In a pool worker: whether the parent asked its tasks to stop (else ``False``)."""
+    return _STOP is not None and _STOP.is_set()
+
+
+def _init_worker(initializer: Callable[..., None] | None, initargs: tuple, stop_event) -> None:
+    """Worker start: ignore Ctrl+C (the parent handles it), keep the stop event, initialise."""
+    global _STOP
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # started with it blocked (see _sigint_blocked)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    _STOP = stop_event
+    if initializer is not None:
+        initializer(*initargs)
+
+
+# ------------------------------------------------------------------ parent side
+def run_tasks(
+    fn: Callable[[T], R],
+    tasks: Iterable[T],
+    on_result: Callable[[T, R], bool | None],
+    *,
+    workers: int,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple = (),
+    ordered: bool = True,
+    in_flight: int | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    after_stop: Literal["deliver", "discard"] = "deliver",
+    local: Callable[[T], R] | None = None,
+    context: BaseContext | None = None,
+) -> TaskRun[T]:
+    """Run ``fn`` over ``tasks`` in a pool of ``workers`` processes.
+
+    Parameters
+    ----------
+    fn : callable
+        The task function (picklable: a module-level function).
+    tasks : iterable
+        Task arguments (picklable), taken lazily.
+    on_result : callable
+        ``on_result(task, result)``, called in this process. Returning ``False`` (a
+        result that ends the run, e.g. one cut short) stops the run: nothing more is
+        submitted or delivered. An exception it raises is recorded the same way.
+    workers : int
+        Worker processes.
+    initializer, initargs : optional
+        Run once in each worker when it starts.
+    ordered : bool
+        Deliver results in task order (``True``) or as they complete.
+    in_flight : int, optional
+        Most tasks submitted and not yet delivered (default ``4 * workers``).
+    should_stop : callable, optional
+        Polled every :data:`POLL_INTERVAL` s; once true nothing more is submitted and the
+        workers' :func:`stop_requested` turns true.
+    after_stop : {"deliver", "discard"}
+        What happens to results that arrive after a stop: delivered (an export records
+        the work that was finished) or dropped (a scan reports what it had).
+    local : callable, optional
+        While no worker has returned a result yet (they are starting), tasks beyond one
+        per worker run here through ``local`` instead of waiting.
+    context : multiprocessing context, optional
+        Default :func:`pool_context`.
+
+    Returns
+    -------
+    TaskRun
+        How it ended. Errors are returned, not raised; an exception of this process
+        (``KeyboardInterrupt``) propagates once the workers have stopped.
+    """
+    run: TaskRun[T] = TaskRun()
+    context = context if context is not None else pool_context()
+    stop_event = context.Event()
+    limit = in_flight or 4 * workers
+    items = iter(tasks)
+    exhausted = False
+    pending: dict[Future, int] = {}  # running in a worker -> sequence number
+    waiting: dict[int, tuple[T, Any]] = {}  # finished, not delivered yet
+    started: dict[int, T] = {}
+    warming = local is not None
+    closed = False  # nothing more is delivered
+
+    def finish(seq: int, compute: Callable[[], R]) -> None:
+        nonlocal closed
+        try:
+            waiting[seq] = (started.pop(seq), compute())
+        except Exception as exc:  # noqa: BLE001 - reported to the caller
+            run.error = run.error or exc
+            closed = True
+
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(initializer, initargs, stop_event),
+    )
+    try:
+        while True:
+            if not run.halted and should_stop is not None and should_stop():
+                run.stopped = True
+                closed = closed or after_stop == "discard"
+            if run.halted:
+                stop_event.set()
+            # Submitting may start worker processes: they inherit a blocked Ctrl+C, so
+            # one pressed while they import is never a traceback in a worker.
+            ran_here = False
+            with _sigint_blocked():
+                while not run.halted and not exhausted and run.submitted - run.delivered < limit:
+                    task = next(items, _END)
+                    if task is _END:
+                        exhausted = True
+                        break
+                    seq = run.submitted
+                    run.submitted += 1
+                    started[seq] = task
+                    if warming and len(pending) >= workers:
+                        warming = not any(future.done() for future in pending)
+                    if warming and len(pending) >= workers:
+                        assert local is not None
+                        finish(seq, functools.partial(local, task))
+                        ran_here = True
+                        break  # deliver it (and poll the stop check) before going on
+                    pending[pool.submit(fn, task)] = seq
+            if pending:
+                timeout = 0 if ran_here else POLL_INTERVAL
+                finished, _ = wait(list(pending), timeout=timeout, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    finish(pending.pop(future), future.result)
+            if not closed:
+                _deliver(run, waiting, on_result, ordered)
+                closed = run.halted and (run.refused or run.error is not None)
+            if not pending and (closed or not waiting) and (run.halted or exhausted):
+                break
+    finally:
+        stop_event.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+    return run
+
+
+def _deliver(
+    run: TaskRun, waiting: dict[int, tuple[Any, Any]], on_result: Callable, ordered: bool
+) -> None:
+    """Hand finished results to ``on_result`` (in order when ``ordered``)."""
+    while waiting:
+        seq = run.delivered if ordered else next(iter(waiting))
+        if seq not in waiting:
+            return
+        task, result = waiting.pop(seq)
+        try:
+            keep = on_result(task, result)
+        except Exception as exc:  # noqa: BLE001 - reported to the caller
+            run.error = run.error or exc
+            return
+        run.delivered += 1
+        if keep is False:
+            run.refused = True
+            return
+
+
+_END: Any = object()
+
+
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Block SIGINT in this thread (children started meanwhile inherit the block)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

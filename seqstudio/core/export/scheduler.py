@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,9 +21,6 @@ from seqstudio.core.export.checksums import file_list
 from seqstudio.core.export.job import ExportJob
 from seqstudio.core.export.worker import Chunk, ChunkResult, WorkerConfig, WorkerState
 from seqstudio.core.progress import CancelCheck, ProgressTracker
-
-#: Seconds between two cancel checks while waiting for workers.
-POLL_INTERVAL = 0.05
 
 
 @dataclass
@@ -243,77 +239,34 @@ def _run_inline(
 
 
 def _run_pool(job, config, chunks, manifests, tracker, should_stop, outcome, workers) -> None:
-    from concurrent.futures import ProcessPoolExecutor
-
     from seqstudio.core.export.worker import init_worker, run_chunk
-    from seqstudio.core.process_pool import pool_context
+    from seqstudio.core.process_pool import run_tasks
 
-    context = pool_context()
-    stop_event = context.Event()
-    max_inflight = 2 * workers
-    results: dict[int, ChunkResult] = {}
-    inflight: dict[Future, Chunk] = {}
-    next_submit = next_write = 0
-    cut: tuple[int, int] | None = None  # (seq, images recorded) of a chunk recorded in part
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=init_worker, initargs=(config, stop_event)
-    ) as pool:
-        try:
-            while True:
-                halted = should_stop() or outcome.error is not None or cut is not None
-                if halted:
-                    stop_event.set()
-                # Submitting may start worker processes: they inherit a blocked Ctrl+C, so
-                # one pressed while they import is never a traceback in a worker.
-                with _sigint_blocked():
-                    while not halted and next_submit < len(chunks) and len(inflight) < max_inflight:
-                        chunk = chunks[next_submit]
-                        inflight[pool.submit(run_chunk, chunk)] = chunk
-                        next_submit += 1
-                if not inflight:
-                    break
-                finished, _ = wait(
-                    list(inflight), timeout=POLL_INTERVAL, return_when=FIRST_COMPLETED
-                )
-                for future in finished:
-                    chunk = inflight.pop(future)
-                    try:
-                        results[chunk.seq] = future.result()
-                    except BaseException as exc:  # noqa: BLE001 - reported once workers are drained
-                        outcome.error = outcome.error or exc
-                while outcome.error is None and cut is None and next_write in results:
-                    result = results.pop(next_write)
-                    chunk = chunks[next_write]
-                    try:
-                        manifests.append(chunk, result)
-                    except OSError as exc:  # disk full: the chunk's files become orphans
-                        outcome.error = exc
-                        break
-                    tracker.advance(result.done)
-                    next_write += 1
-                    if result.done < chunk.count:
-                        cut = (chunk.seq, result.done)
-        finally:
-            stop_event.set()
-    orphans = chunks[next_write:next_submit]
-    if cut is not None:
-        orphans = [chunks[cut[0]], *orphans]
-    _remove_orphans(job, orphans, dict([cut]) if cut else {})
+    cut: list[tuple[int, int]] = []  # (seq, images recorded) of a chunk recorded in part
 
+    def record(chunk: Chunk, result: ChunkResult) -> bool:
+        manifests.append(chunk, result)  # OSError (disk full): the chunk's files are orphans
+        tracker.advance(result.done)
+        if result.done < chunk.count:
+            cut.append((chunk.seq, result.done))
+            return False
+        return True
 
-@contextlib.contextmanager
-def _sigint_blocked() -> Iterator[None]:
-    """Block SIGINT in this thread (children started meanwhile inherit the block)."""
-    import signal
-
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    run = run_tasks(
+        run_chunk,
+        chunks,
+        record,
+        workers=workers,
+        initializer=init_worker,
+        initargs=(config,),
+        in_flight=2 * workers,
+        should_stop=should_stop,
+    )
+    outcome.error = outcome.error or run.error
+    orphans = chunks[run.delivered : run.submitted]
+    if cut:
+        orphans = [chunks[cut[0][0]], *orphans]
+    _remove_orphans(job, orphans, dict(cut))
 
 
 def _remove_orphans(job: ExportJob, chunks: list[Chunk], recorded: dict[int, int]) -> None:

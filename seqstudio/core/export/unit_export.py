@@ -343,50 +343,31 @@ class InlineExecutor:
 
 
 class ProcessExecutor:
-    """Runs units in a local pool of worker processes (``spawn``)."""
+    """Runs units in a local pool of worker processes (:mod:`seqstudio.core.process_pool`)."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
 
     def run(self, config, units, on_done, should_stop) -> None:
         """See :class:`UnitExecutor`; a failed unit stops the run and is raised."""
-        import multiprocessing
-        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-
         from seqstudio.core.export.unit_runner import init_pool_worker, run_pool_unit
+        from seqstudio.core.process_pool import run_tasks
 
         if not units:
             return
-        context = multiprocessing.get_context("spawn")
-        stop_event = context.Event()
-        workers = min(self.workers, len(units))
-        queue = list(reversed(units))
-        inflight: dict = {}
-        error: BaseException | None = None
-        with ProcessPoolExecutor(
-            workers, mp_context=context, initializer=init_pool_worker, initargs=(config, stop_event)
-        ) as pool:
-            try:
-                while True:
-                    halted = error is not None or should_stop()
-                    if halted:
-                        stop_event.set()
-                    while not halted and queue and len(inflight) < 2 * workers:
-                        unit = queue.pop()
-                        inflight[pool.submit(run_pool_unit, config, unit)] = unit
-                    if not inflight:
-                        break
-                    finished, _ = wait(list(inflight), timeout=0.05, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        unit = inflight.pop(future)
-                        try:
-                            on_done(unit, future.result())
-                        except BaseException as exc:  # noqa: BLE001 - raised once drained
-                            error = error or exc
-            finally:
-                stop_event.set()
-        if error is not None:
-            raise _unit_error(error)
+        run = run_tasks(
+            run_pool_unit,
+            units,
+            on_done,
+            workers=min(self.workers, len(units)),
+            initializer=init_pool_worker,
+            initargs=(config,),
+            ordered=False,
+            in_flight=2 * self.workers,
+            should_stop=should_stop,
+        )
+        if run.error is not None:
+            raise _unit_error(run.error)
 
 
 def _unit_error(exc: BaseException) -> BaseException:

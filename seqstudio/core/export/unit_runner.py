@@ -149,7 +149,7 @@ class HashingWriter:
 
 # ------------------------------------------------------------------ process entry points
 _RUNNERS: dict[str, UnitRunner] = {}
-_STOP = None
+_CONFIG: UnitConfig | None = None  # a pool worker's config, set by its initialiser
 
 
 def runner_for(config: UnitConfig) -> UnitRunner:
@@ -161,17 +161,16 @@ def runner_for(config: UnitConfig) -> UnitRunner:
     return runner
 
 
-def init_pool_worker(config: UnitConfig, stop_event) -> None:
-    """Process-pool initialiser: ignore Ctrl+C (the parent handles it), build the runner."""
-    import signal
-
-    global _STOP
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _STOP = stop_event
+def init_pool_worker(config: UnitConfig) -> None:
+    """Pool initialiser (see :func:`seqstudio.core.process_pool.run_tasks`): build the runner."""
+    global _CONFIG
+    _CONFIG = config
     runner_for(config)
 
 
-def run_pool_unit(config: UnitConfig, unit: Unit) -> int:
-    """Process-pool task: run one unit in this worker."""
-    stop = _STOP.is_set if _STOP is not None else (lambda: False)
-    return runner_for(config).run(unit, stop)
+def run_pool_unit(unit: Unit) -> int:
+    """Pool task: run one unit in this worker (stopping early when the parent asks)."""
+    from seqstudio.core.process_pool import stop_requested
+
+    assert _CONFIG is not None  # set by the pool's initializer
+    return runner_for(_CONFIG).run(unit, stop_requested)

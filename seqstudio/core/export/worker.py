@@ -8,7 +8,6 @@ in index order once every file of the chunk is complete.
 from __future__ import annotations
 
 import os
-import signal
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -366,20 +365,17 @@ def _pwrite(path: Path, array: np.ndarray, offset: int) -> None:
 
 # ------------------------------------------------------------------ process entry points
 _STATE: WorkerState | None = None
-_STOP = None
 
 
-def init_worker(config: WorkerConfig, stop_event) -> None:
-    """Process-pool initialiser: ignore Ctrl+C (the parent handles it) and build the state."""
-    global _STATE, _STOP
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "pthread_sigmask"):  # started with it blocked (see the scheduler)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+def init_worker(config: WorkerConfig) -> None:
+    """Pool initialiser (see :func:`seqstudio.core.process_pool.run_tasks`): build the state."""
+    global _STATE
     _STATE = WorkerState(config)
-    _STOP = stop_event
 
 
 def run_chunk(chunk: Chunk) -> ChunkResult:
-    """Process-pool task: run one chunk in this worker."""
-    assert _STATE is not None and _STOP is not None  # set by the pool's initializer
-    return _STATE.run(chunk, _STOP.is_set)
+    """Pool task: run one chunk in this worker (stopping early when the parent asks)."""
+    from seqstudio.core.process_pool import stop_requested
+
+    assert _STATE is not None  # set by the pool's initializer
+    return _STATE.run(chunk, stop_requested)

@@ -6,10 +6,8 @@ import os
 import posixpath
 import random
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Protocol
 
 from seqstudio.core.progress import CancelCheck, ProgressCallback, ProgressTracker
 from seqstudio.core.stats.accumulate import GroupAccumulator
@@ -300,69 +298,28 @@ def _run_pool(
     cancel: CancelCheck | None,
     run: _Run,
 ) -> None:
-    """Feed tasks to a worker pool, a bounded number in flight, merged in order.
+    """Feed tasks to the process pool (:func:`seqstudio.core.process_pool.run_tasks`),
+    a bounded number in flight, merged in order.
 
-    Spawned workers take a few tenths of a second to import numpy and OpenCV; until the
-    first of them returns a result, this process decodes the next chunks itself. On
-    cancellation, an error or Ctrl+C the workers are terminated at once.
+    Until the first worker returns a result (they take a moment to start), this process
+    decodes the next chunks itself. On cancellation the workers stop after the file they
+    are decoding; a worker's error is raised once they have stopped.
     """
-    from seqstudio.core.process_pool import pool_context
+    from seqstudio.core.process_pool import run_tasks
 
-    pool = pool_context().Pool(workers, initializer=init_worker)
-    in_flight: deque[tuple[ChunkTask, _Result]] = deque()
-    limit = workers * 4
-    warming_up = True
-    try:
-        for task in tasks:
-            if warming_up and len(in_flight) >= workers:
-                warming_up = not any(result.ready() for _, result in in_flight)
-            if warming_up and len(in_flight) >= workers:
-                in_flight.append((task, _Done(process_chunk(task))))
-                if cancel is not None and cancel():
-                    raise StatsCancelledError(run.snapshot(complete=False))
-                continue
-            in_flight.append((task, pool.apply_async(process_chunk, (task,))))
-            while len(in_flight) >= limit and not warming_up:
-                _collect(in_flight, after_chunk, cancel, run)
-        while in_flight:
-            _collect(in_flight, after_chunk, cancel, run)
-    except BaseException:
-        pool.terminate()
-        raise
-    else:
-        pool.close()
-    finally:
-        pool.join()
-
-
-class _Result(Protocol):
-    def ready(self) -> bool: ...
-
-    def get(self) -> ChunkResult: ...
-
-
-class _Done:
-    """A result computed in this process, shaped like the pool's ``AsyncResult``."""
-
-    def __init__(self, value: ChunkResult) -> None:
-        self.value = value
-
-    def ready(self) -> bool:
-        return True
-
-    def get(self) -> ChunkResult:
-        return self.value
-
-
-def _collect(
-    in_flight: deque[tuple[ChunkTask, _Result]],
-    after_chunk: Callable[[ChunkTask, ChunkResult], None],
-    cancel: CancelCheck | None,
-    run: _Run,
-) -> None:
-    task, result = in_flight.popleft()
-    after_chunk(task, result.get())
-    if cancel is not None and cancel():
+    outcome = run_tasks(
+        process_chunk,
+        tasks,
+        after_chunk,
+        workers=workers,
+        initializer=init_worker,
+        should_stop=cancel,
+        after_stop="discard",
+        local=process_chunk,
+    )
+    if outcome.error is not None:
+        raise outcome.error
+    if outcome.stopped:
         raise StatsCancelledError(run.snapshot(complete=False))
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from seqstudio.core.process_pool import stop_requested
 from seqstudio.core.stats.accumulate import GroupAccumulator
 from seqstudio.core.stats.decode import ImageProblem, cv2_module, decode_image
 from seqstudio.core.stats.duplicates import content_key
@@ -66,13 +67,19 @@ def init_worker() -> None:
 
 
 def process_chunk(task: ChunkTask) -> ChunkResult:
-    """Read, hash and decode every file of ``task``; never raises for a bad file."""
+    """Read, hash and decode every file of ``task``; never raises for a bad file.
+
+    In a pool worker, stops early (a partial result, which the parent discards) once the
+    parent asks the workers to stop.
+    """
     result = ChunkResult()
     groups = result.groups
     prefix = os.path.join(task.root, "")
     roles = task.roles or ["image"] * len(task.rels)
     boxes = task.boxes or [None] * len(task.rels)
     for rel, category, role, expected in zip(task.rels, task.categories, roles, boxes, strict=True):
+        if stop_requested():
+            break
         try:
             with open(prefix + rel, "rb") as handle:
                 data = handle.read()

@@ -1,0 +1,129 @@
+"""The one process-pool scheduler (core/process_pool.run_tasks) that export and stats use."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+
+import pytest
+
+from seqstudio.core.process_pool import run_tasks, stop_requested
+
+
+def square(x: int) -> int:
+    if x < 0:
+        raise ValueError(f"negative {x}")
+    if x % 3 == 0:
+        time.sleep(0.02)  # some tasks finish later than the next ones
+    return x * x
+
+
+def pid_of(_: int) -> int:
+    return os.getpid()
+
+
+def wait_for_stop(_: int) -> bool:
+    deadline = time.monotonic() + 30
+    while not stop_requested() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return stop_requested()
+
+
+def remember(tag: str) -> None:
+    os.environ["POOL_TEST_TAG"] = tag
+
+
+def tag(_: int) -> str:
+    return os.environ.get("POOL_TEST_TAG", "")
+
+
+def test_ordered_results_in_task_order_and_in_flight_bounded():
+    got, most = [], []
+    submitted = []
+
+    def tasks():
+        for x in range(40):
+            submitted.append(x)
+            most.append(len(submitted) - len(got))
+            yield x
+
+    run = run_tasks(square, tasks(), lambda t, r: got.append((t, r)), workers=2, in_flight=3)
+    assert got == [(x, x * x) for x in range(40)]
+    assert (run.submitted, run.delivered, run.error, run.stopped) == (40, 40, None, False)
+    assert max(most) <= 3  # never more than in_flight taken and not yet delivered
+    assert multiprocessing.active_children() == []
+
+
+def test_as_completed_delivers_everything_once():
+    got = []
+    run = run_tasks(square, range(30), lambda t, r: got.append(r), workers=2, ordered=False)
+    assert sorted(got) == [x * x for x in range(30)] and run.delivered == 30
+
+
+def test_a_failing_task_stops_the_run_and_is_returned_not_raised():
+    got = []
+    tasks = [*range(5), -1, *range(6, 100)]
+    run = run_tasks(square, tasks, lambda t, r: got.append(t), workers=2, in_flight=4)
+    assert isinstance(run.error, ValueError) and "negative -1" in str(run.error)
+    assert got == list(range(run.delivered)) and run.delivered <= 5  # an ordered prefix
+    assert run.submitted < len(tasks)  # stopped submitting
+    assert multiprocessing.active_children() == []
+
+
+def test_an_error_or_refusal_of_on_result_ends_the_run():
+    def refuse_at_7(task, result):
+        return task != 7
+
+    run = run_tasks(square, range(50), refuse_at_7, workers=2, in_flight=4)
+    assert run.refused and run.delivered == 8 and run.error is None
+
+    def fail_at_3(task, result):
+        if task == 3:
+            raise OSError(28, "No space left on device")
+
+    run = run_tasks(square, range(50), fail_at_3, workers=2, in_flight=4)
+    assert isinstance(run.error, OSError) and run.delivered == 3
+
+
+def test_initializer_runs_in_each_worker_and_workers_are_other_processes():
+    tags, pids = [], []
+    run_tasks(tag, range(6), lambda t, r: tags.append(r), workers=2, initializer=remember,
+              initargs=("ready",))  # fmt: skip
+    run_tasks(pid_of, range(6), lambda t, r: pids.append(r), workers=2)
+    assert tags == ["ready"] * 6
+    assert os.getpid() not in pids
+
+
+@pytest.mark.parametrize("after_stop", ["deliver", "discard"])
+def test_a_stop_reaches_running_tasks_and_results_are_delivered_or_discarded(after_stop):
+    got = []
+    started = time.monotonic()
+    run = run_tasks(
+        wait_for_stop,
+        range(20),
+        lambda t, r: got.append(r),
+        workers=2,
+        in_flight=2,
+        should_stop=lambda: time.monotonic() - started > 0.3,
+        after_stop=after_stop,
+    )
+    assert run.stopped and run.submitted == 2  # nothing submitted after the stop
+    assert got == ([True, True] if after_stop == "deliver" else [])
+    assert time.monotonic() - started < 20  # the tasks saw the stop, not their deadline
+
+
+def test_local_runs_tasks_here_while_workers_start():
+    pids = []
+    run_tasks(pid_of, range(40), lambda t, r: pids.append(r), workers=2, local=pid_of)
+    assert len(pids) == 40
+    assert os.getpid() in pids  # the parent decoded while the pool started
+
+
+def test_an_interrupt_in_the_parent_stops_and_joins_the_workers():
+    def interrupt(task, result):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_tasks(square, range(100), interrupt, workers=2)
+    assert multiprocessing.active_children() == []
