@@ -124,7 +124,7 @@ def _write_card(job: ExportJob, dest: Destination) -> None:
     for split in counts:
         with dest.open_read(f"{split}/{writers.METADATA}") as handle:
             for line in handle:
-                params.add(json.loads(line)["params"])
+                params.add_line(line)
     text = card_text(job.settings, counts, job.max_glyphs, params)
     dest.write_bytes(CARD_NAME, text.encode())
 

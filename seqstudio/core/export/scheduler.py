@@ -22,6 +22,12 @@ from seqstudio.core.export.job import ExportJob
 from seqstudio.core.export.worker import Chunk, ChunkResult, WorkerConfig, WorkerState
 from seqstudio.core.progress import CancelCheck, ProgressTracker
 
+#: Chunks per worker an export is cut into at least (so that no worker is left with a
+#: long last chunk while the others are done), unless chunks would get smaller than
+#: MIN_SHARED_CHUNK images.
+SHARES = 4
+MIN_SHARED_CHUNK = 16
+
 
 @dataclass
 class RunOutcome:
@@ -42,7 +48,10 @@ def _chunk_size(job: ExportJob, split: str, line: int) -> int:
     fast = job.vectorised.get((split, line), False)
     if job.options.format == "npz":
         return min(4096 if fast else 256, job.max_chunk)
-    return min(512 if fast else 64, job.max_chunk)
+    size = 512 if fast else 64
+    if job.workers > 1:  # at least SHARES chunks per worker: they end together
+        size = min(size, max(MIN_SHARED_CHUNK, -(-job.plan.total // (job.workers * SHARES))))
+    return min(size, job.max_chunk)
 
 
 def _chunks(job: ExportJob, done: dict[str, int]) -> Iterator[Chunk]:
@@ -252,6 +261,13 @@ def _run_pool(job, config, chunks, manifests, tracker, should_stop, outcome, wor
             return False
         return True
 
+    here: list[WorkerState] = []
+
+    def run_here(chunk: Chunk) -> ChunkResult:  # while the workers start
+        if not here:
+            here.append(WorkerState(config))
+        return here[0].run(chunk, should_stop)
+
     run = run_tasks(
         run_chunk,
         chunks,
@@ -261,6 +277,7 @@ def _run_pool(job, config, chunks, manifests, tracker, should_stop, outcome, wor
         initargs=(config,),
         in_flight=2 * workers,
         should_stop=should_stop,
+        local=run_here,
     )
     outcome.error = outcome.error or run.error
     orphans = chunks[run.delivered : run.submitted]

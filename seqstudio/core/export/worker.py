@@ -103,6 +103,7 @@ class WorkerState:
         self._infos = {info.name: info for info in self.plan.splits}
         self._generators: OrderedDict = OrderedDict()
         self.out_dir = Path(config.out_dir)
+        self._split_dirs: dict[str, str] = {}  # split -> "OUT/split/"
 
     def generator(self, split: str, line: int):
         """The (cached) generator for ``split`` and sequence ``line``, with its index map."""
@@ -185,15 +186,19 @@ class WorkerState:
     def _write_files(self, split: str, index: int, image, mask, boxes, labels, size, files) -> str:
         """Write one image (and its mask / YOLO labels); return the image's file name.
 
-        Appends each written file's file-list line to ``files``.
+        Appends each written file's file-list line to ``files``. Paths are plain strings:
+        this runs once per image, and ``pathlib`` costs more than encoding a small PNG's
+        header.
         """
         cfg = self.config
-        split_dir = self.out_dir / split
+        split_dir = self._split_dirs.get(split)
+        if split_dir is None:
+            split_dir = self._split_dirs[split] = os.path.join(self.config.out_dir, split, "")
         stem = writers.image_name(index, cfg.name_digits)
         if cfg.masks:
             encoded = writers.encode_image(writers.mask_array(mask, len(labels)), "png", 0)
             rel = records.mask_file_name(stem)
-            writers.write_atomic(split_dir / rel, encoded)
+            writers.write_atomic(split_dir + rel, encoded)
             files.append(file_line(index, f"{split}/{rel}", encoded))
         if "yolo" in cfg.annotations or "yolo-seg" in cfg.annotations:
             classes = [self.class_id[label] for label in labels]
@@ -201,11 +206,11 @@ class WorkerState:
                 text = yolo_segments(mask, classes, *size)
             else:
                 text = writers.yolo_text(boxes, classes, *size)
-            writers.write_atomic(split_dir / f"{stem}.txt", text)
+            writers.write_atomic(f"{split_dir}{stem}.txt", text)
             files.append(file_line(index, f"{split}/{stem}.txt", text))
         file_name = f"{stem}.{cfg.format}"
         data = writers.encode_image(image, cfg.format, cfg.jpeg_quality)
-        writers.write_atomic(split_dir / file_name, data)
+        writers.write_atomic(split_dir + file_name, data)
         files.append(file_line(index, f"{split}/{file_name}", data))
         return file_name
 
