@@ -1,10 +1,16 @@
 """Vectorised generation of many images at once (fixed sequences, ``fit="pad"``/``"strict"``).
 
 Every random draw comes from the same counter-based functions as the one-image path,
-so the results equal :meth:`SequenceGenerator.generate` byte for byte. Pixels are built
-by *gathering*: each output column is a column of some glyph (or empty), so the whole
-batch is one ``take`` over a table of glyph columns and one transpose — memory-bound
-work with no Python loop per image.
+so the results equal :meth:`SequenceGenerator.generate` byte for byte.
+
+Pixels are *pasted* a glyph row at a time: each glyph of the pool is stored once,
+left-aligned at its first drawn column in a row of ``max_width`` bytes with zeros after
+its last one, and every image row is addressed as overlapping ``max_width``-byte
+records (a numpy ``void`` view of the output). Pasting glyph ``j`` of every image of a
+chunk is then one fancy-index assignment of whole rows, and slots are pasted left to
+right: a glyph's zero tail is overwritten by the next glyph, which starts at or after
+the end of its ink (gaps are ≥ 0 on this path). Images whose last record would run past
+the right edge are pasted into a padded scratch buffer and copied out.
 """
 
 from __future__ import annotations
@@ -20,31 +26,55 @@ from seqstudio.core.layout import fit_gap_rows, gap_count
 from seqstudio.core.sample import SampleBatch
 from seqstudio.core.spec import GenerationSpec
 
-_tables: weakref.WeakKeyDictionary[GlyphPool, tuple[np.ndarray, np.ndarray, int]] = (
-    weakref.WeakKeyDictionary()
-)
+_tables: weakref.WeakKeyDictionary[GlyphPool, dict] = weakref.WeakKeyDictionary()
 _tables_lock = threading.Lock()
 
 
-def _column_table(pool: GlyphPool) -> tuple[np.ndarray, np.ndarray, int]:
-    """Glyph columns as rows of a table (plus a last, empty row); lives as long as the pool."""
+def _glyph_table(pool: GlyphPool, crop: bool, ink: bool) -> np.ndarray:
+    """Glyphs left-aligned in rows of ``max_width`` bytes; built once per pool and kind.
+
+    ``(N, height, max_width)`` uint8, C-contiguous: glyph ``i`` starts at column 0 (its
+    first ink column with ``crop``), columns past its drawn width are 0. With ``ink``,
+    1 where the glyph has ink, else 0 (for masks). Lives as long as the pool.
+    """
+    key = (crop, ink)
     with _tables_lock:
-        cached = _tables.get(pool)
-    if cached is None:
-        count, height, max_width = pool.images.shape
-        columns = np.zeros((count * max_width + 1, height), np.uint8)
-        columns[:-1] = pool.images.transpose(0, 2, 1).reshape(count * max_width, height)
-        ink = (columns > 0).astype(np.uint8)
-        cached = (columns, ink, max_width)
-        with _tables_lock:
-            cached = _tables.setdefault(pool, cached)
-    return cached
+        cached = _tables.setdefault(pool, {}).get(key)
+    if cached is not None:
+        return cached
+    if ink:
+        table = (_glyph_table(pool, crop, False) > 0).view(np.uint8)
+    else:
+        images = pool.images
+        max_width = images.shape[2]
+        if crop:
+            extents = pool.ink_extents
+            first, widths = extents[:, 0], extents[:, 1] - extents[:, 0] + 1
+        else:
+            first, widths = np.zeros(len(pool), np.int64), pool.widths
+        if not crop and bool(np.all(widths == max_width)):
+            table = np.ascontiguousarray(images)
+        else:
+            table = np.zeros(images.shape, np.uint8)
+            columns = np.arange(max_width)
+            for start in range(0, len(table), 8192):  # in parts: no pool-sized temporaries
+                part = slice(start, start + 8192)
+                out, shifts = table[part], first[part]
+                for shift in np.unique(shifts).tolist():  # at most max_width groups
+                    group = np.flatnonzero(shifts == shift)
+                    out[group, :, : max_width - shift] = images[part][group, :, shift:]
+                out *= (columns[None, :] < np.asarray(widths[part])[:, None])[:, None, :]
+    table.setflags(write=False)
+    with _tables_lock:
+        return _tables[pool].setdefault(key, table)
 
 
-#: Output columns per internal chunk (4,096 images at width 200): large enough to amortise
-#: numpy calls, small enough that the gather's temporaries (~33 bytes per output column
-#: at height 28) stay bounded at any width and count.
+#: Output columns per internal chunk (4,096 images at width 200): the random draws and the
+#: layout are vectorised over a chunk, and its temporaries stay bounded at any width and count.
 CHUNK_COLUMNS = 4096 * 200
+#: Output columns pasted at once (256 images at width 200), so that the pasted glyph rows
+#: and their addresses stay in the CPU cache.
+PASTE_COLUMNS = 256 * 200
 
 
 def chunk_images(width: int) -> int:
@@ -78,8 +108,9 @@ def vectorised_batch(
     """
     if count == 0:
         return SampleBatch.from_samples([], spec)
-    images = np.empty((count, spec.height, spec.width), np.uint8)
-    mask_array = np.empty((count, spec.height, spec.width), np.uint16) if masks else None
+    # Zeroed by the allocator, page by page as they are first written: no separate pass.
+    images = np.zeros((count, spec.height, spec.width), np.uint8)
+    mask_array = np.zeros((count, spec.height, spec.width), np.uint16) if masks else None
     boxes: list[np.ndarray] = []
     glyphs: list[np.ndarray] = []
     gaps: list[tuple[int, ...]] = []
@@ -87,16 +118,22 @@ def vectorised_batch(
     step = chunk_images(spec.width)
     for first in range(0, count, step):
         last = min(first + step, count)
-        chunk_masks = mask_array[first:last] if mask_array is not None else None
-        chunk_boxes, chunk_glyphs, chunk_gaps, chunk_offsets = _fill_chunk(
-            spec, pool, members, start + first, images[first:last], chunk_masks
+        chunk_glyphs, positions, chunk_boxes, chunk_gaps, chunk_offsets = _layout_chunk(
+            spec, pool, members, start + first, last - first
         )
+        _paste(images[first:last], _glyph_table(pool, spec.crop, False), chunk_glyphs, positions)
+        if mask_array is not None:
+            _paste(
+                mask_array[first:last], _glyph_table(pool, spec.crop, True), chunk_glyphs, positions
+            )
         boxes.extend(chunk_boxes)
         glyphs.extend(chunk_glyphs)
         gaps.extend(tuple(g) for g in chunk_gaps.tolist())
         params.extend(
             {"offset_x": o, "scale_x": 1.0, "scale_y": 1.0} for o in chunk_offsets.tolist()
         )
+    if spec.invert:
+        np.subtract(255, images, out=images)
     return SampleBatch(
         start=start,
         images=images,
@@ -109,22 +146,16 @@ def vectorised_batch(
     )
 
 
-def _fill_chunk(
-    spec: GenerationSpec,
-    pool: GlyphPool,
-    members: dict[str, np.ndarray],
-    start: int,
-    images_out: np.ndarray,
-    masks_out: np.ndarray | None,
+def _layout_chunk(
+    spec: GenerationSpec, pool: GlyphPool, members: dict[str, np.ndarray], start: int, count: int
 ):
-    """Draw images ``start …`` into ``images_out`` (and ``masks_out``).
+    """Draw and lay out images ``start`` … ``start + count − 1`` (no pixels).
 
-    Returns boxes and glyphs (lists of per-image arrays), gaps ``(count, gaps)`` and
-    offsets ``(count,)``.
+    Returns glyphs ``(count, n)``, the column where each glyph's table row starts
+    ``(count, n)``, boxes ``(count, n, 4)`` int32, gaps ``(count, gaps)`` and offsets
+    ``(count,)``.
     """
     width = spec.width
-    count = images_out.shape[0]
-    masks = masks_out is not None
     labels = spec.digits
     n = len(labels)
     keys = rng.image_keys(spec.seed, np.arange(start, start + count, dtype=np.uint64))
@@ -137,10 +168,8 @@ def _fill_chunk(
         glyphs[:, j] = members[label][picks[:, j]]
     ink = pool.ink_extents[glyphs]  # (count, n, 4): c0, c1, r0, r1
     if spec.crop:
-        col_start = ink[..., 0].astype(np.int64)
         widths = (ink[..., 1] - ink[..., 0] + 1).astype(np.int64)
     else:
-        col_start = np.zeros((count, n), np.int64)
         widths = pool.widths[glyphs].astype(np.int64)
 
     # Gaps, strip width, alignment.
@@ -154,8 +183,7 @@ def _fill_chunk(
         gaps = rng.integers(keys, rng.STREAM_GAPS, gaps_n, spec.spacing_min, spec.spacing_max)
     if spec.fit == "pad":  # width-first: redraw, uniformly over what fits, gaps that do not
         gaps = fit_gap_rows(spec, keys, gaps, width - widths.sum(axis=1))
-    strip = widths.sum(axis=1) + gaps.sum(axis=1)
-    slack = width - strip
+    slack = width - widths.sum(axis=1) - gaps.sum(axis=1)
     if spec.align == "left":
         offset = np.zeros(count, np.int64)
     elif spec.align == "right":
@@ -171,47 +199,60 @@ def _fill_chunk(
         lead, between = np.zeros(count, np.int64), gaps
     advance = widths.copy()
     advance[:, : n - 1] += between[:, : n - 1]
-    positions = (
-        offset[:, None]
-        + lead[:, None]
-        + np.concatenate(
-            [np.zeros((count, 1), np.int64), np.cumsum(advance, axis=1)[:, :-1]], axis=1
-        )
-    )
-
-    # Gather: source[b, x] is the table row (glyph column) drawn at output column x.
-    columns, ink_columns, max_width = _column_table(pool)
-    empty = columns.shape[0] - 1
-    source = np.full((count, width), empty, np.int32)
-    owner = np.zeros((count, width), np.uint16) if masks else None
-    flat_source = source.reshape(-1)
-    flat_owner = owner.reshape(-1) if owner is not None else None
-    row_starts = (np.arange(count, dtype=np.int64) * width)[:, None]
-    span = np.arange(int(widths.max()) if n else 0)
-    uniform = bool((widths == widths.flat[0]).all()) if n else True
-    for j in range(n):
-        targets = row_starts + positions[:, j : j + 1] + span  # flat output positions
-        values = glyphs[:, j : j + 1] * max_width + col_start[:, j : j + 1] + span
-        if not uniform:  # cropped glyphs differ in width: keep only each glyph's own columns
-            inside = span[None, :] < widths[:, j : j + 1]
-            targets, values = targets[inside], values[inside]
-        flat_source[targets] = values
-        if flat_owner is not None:
-            flat_owner[targets] = j + 1
-    images_out[...] = columns.take(source, axis=0).transpose(0, 2, 1)
-    if spec.invert:
-        np.subtract(255, images_out, out=images_out)
-    if owner is not None:
-        inked = ink_columns.take(source, axis=0).transpose(0, 2, 1)
-        np.multiply(inked, owner[:, None, :], out=masks_out, dtype=np.uint16)
-
+    positions = np.empty((count, n), np.int64)
+    if n:
+        positions[:, 0] = offset + lead
+        np.cumsum(advance[:, :-1], axis=1, out=positions[:, 1:])
+        positions[:, 1:] += positions[:, :1]
+    ink_x = positions if spec.crop else positions + ink[..., 0]
     boxes = np.stack(
-        [
-            positions + ink[..., 0] - col_start,
-            ink[..., 2],
-            ink[..., 1] - ink[..., 0] + 1,
-            ink[..., 3] - ink[..., 2] + 1,
-        ],
+        [ink_x, ink[..., 2], ink[..., 1] - ink[..., 0] + 1, ink[..., 3] - ink[..., 2] + 1],
         axis=2,
     ).astype(np.int32)
-    return list(boxes), list(glyphs), gaps, offset
+    return glyphs, positions, boxes, gaps, offset
+
+
+def _paste(out: np.ndarray, table: np.ndarray, glyphs: np.ndarray, positions: np.ndarray) -> None:
+    """Paste table rows ``glyphs`` at columns ``positions`` into the zeroed ``out``.
+
+    ``out`` is ``(count, height, width)``, C-contiguous; ``table`` ``(N, height,
+    max_width)`` uint8 (see :func:`_glyph_table`). A uint16 ``out`` (masks) receives
+    ``j + 1`` where glyph ``j`` has ink (``table`` holds 0/1).
+    """
+    count, height, width = out.shape
+    n = glyphs.shape[1]
+    if count == 0 or n == 0:
+        return
+    max_width = table.shape[2]
+    fits = positions[:, -1] + max_width <= width  # the last glyph's row ends inside
+    inside = np.flatnonzero(fits)
+    outside = np.flatnonzero(~fits)
+    step = max(1, PASTE_COLUMNS // width)
+    for first in range(0, len(inside), step):
+        part = inside[first : first + step]
+        _paste_rows(out, table, glyphs[part], positions[part], part)
+    for first in range(0, len(outside), step):
+        part = outside[first : first + step]
+        padded = np.zeros((len(part), height, width + max_width), out.dtype)
+        _paste_rows(padded, table, glyphs[part], positions[part], np.arange(len(part)))
+        out[part] = padded[:, :, :width]
+
+
+def _paste_rows(
+    out: np.ndarray, table: np.ndarray, glyphs: np.ndarray, positions: np.ndarray, images
+) -> None:
+    """Paste into images ``images`` of ``out``, whose rows hold every glyph's table row."""
+    _, height, width = out.shape
+    max_width = table.shape[2]
+    itemsize = out.dtype.itemsize
+    record = np.dtype((np.void, max_width * itemsize))
+    # Every max_width-wide run of out, starting at any element: overlapping records.
+    runs = np.ndarray(
+        (out.size - max_width + 1,), record, buffer=out.reshape(-1), strides=(itemsize,)
+    )
+    rows = (np.asarray(images, np.int64)[:, None] * height + np.arange(height)) * width
+    for j in range(glyphs.shape[1]):
+        block = table[glyphs[:, j]]
+        if itemsize > 1:  # masks: glyph j's ink is j + 1
+            block = np.multiply(block, j + 1, dtype=out.dtype)
+        runs[(rows + positions[:, j : j + 1]).reshape(-1)] = block.view(record).reshape(-1)
