@@ -12,6 +12,8 @@ spacing never changes which glyphs are drawn.
 from __future__ import annotations
 
 import functools
+import struct
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -97,10 +99,71 @@ def _counter_hash(stream: int, k: int) -> int:
     return _mix_int((counter * _GOLDEN_INT + _GOLDEN_INT) & _MASK)
 
 
+@functools.lru_cache(maxsize=1024)
+def _counter_hashes(stream: int, count: int) -> tuple[int, ...]:
+    """``_counter_hash(stream, k)`` for ``k = 0 … count − 1``, as one cached tuple."""
+    return tuple(_counter_hash(stream, k) for k in range(count))
+
+
+@functools.lru_cache(maxsize=64)
+def _seed_key(seed: int) -> int:
+    return _mix_int((seed * _GOLDEN_INT + _GOLDEN_INT) & _MASK)
+
+
 def image_key(seed: int, index: int) -> int:
     """The key of one image (equal to ``image_keys(seed, [index])[0]``)."""
-    seed_key = _mix_int((seed * _GOLDEN_INT + _GOLDEN_INT) & _MASK)
-    return _mix_int(seed_key ^ ((index * _GOLDEN_INT) & _MASK))
+    return _mix_int(_seed_key(seed) ^ ((index * _GOLDEN_INT) & _MASK))
+
+
+def _uniforms(key: int, hashes: tuple[int, ...]) -> list[float]:
+    """``(_mix_int(key ^ h) >> 11) / 2**53`` for each ``h``, the mix written out inline."""
+    out = []
+    for h in hashes:
+        z = key ^ h
+        z = ((z ^ (z >> 30)) * _M1_INT) & _MASK
+        z = ((z ^ (z >> 27)) * _M2_INT) & _MASK
+        out.append(((z ^ (z >> 31)) >> 11) * _INV_2_53)
+    return out
+
+
+class DrawPlan:
+    """The first draws of several streams of one image, computed together.
+
+    The same numbers as :meth:`ImageRandom.uniforms`, bit for bit (tests check it), in
+    about half the time: the draws are lanes 128 bits apart in one Python integer, so
+    each step of the mix is one operation for all of them (a lane's 64 × 64-bit product
+    fits its 128 bits, and a mask clears what shifts carry in from the lane above).
+
+    Parameters
+    ----------
+    counts : sequence of (int, int)
+        ``(stream, count)`` pairs: draws ``0 … count − 1`` of each stream.
+    """
+
+    __slots__ = ("counts", "_hashes", "_lane_mask", "_lanes", "_unpack", "_size")
+
+    def __init__(self, counts: Sequence[tuple[int, int]]) -> None:
+        self.counts = tuple((int(stream), int(count)) for stream, count in counts)
+        hashes = [h for stream, count in self.counts for h in _counter_hashes(stream, count)]
+        self._lanes = sum(1 << (128 * k) for k in range(len(hashes)))
+        self._lane_mask = _MASK * self._lanes
+        self._hashes = sum(h << (128 * k) for k, h in enumerate(hashes))
+        self._size = 16 * len(hashes)
+        self._unpack = struct.Struct("<" + "Q8x" * len(hashes)).unpack
+
+    def uniforms(self, key: int) -> dict[int, list[float]]:
+        """``{stream: ImageRandom(key).uniforms(stream, count)}`` for every planned stream."""
+        lanes = self._lane_mask
+        z = (key * self._lanes) ^ self._hashes
+        z = ((z ^ (z >> 30)) & lanes) * _M1_INT & lanes
+        z = ((z ^ (z >> 27)) & lanes) * _M2_INT & lanes
+        z ^= z >> 31  # lanes' upper halves get bits of the lane above: not read
+        values = [(v >> 11) * _INV_2_53 for v in self._unpack(z.to_bytes(self._size, "little"))]
+        out, first = {}, 0
+        for stream, count in self.counts:
+            out[stream] = values[first : first + count]
+            first += count
+        return out
 
 
 class ImageRandom:
@@ -110,12 +173,15 @@ class ImageRandom:
     ----------
     key : int
         The image's key from :func:`image_key`.
+    plan : DrawPlan, optional
+        Draws to compute at once, up front (the same numbers, faster).
     """
 
-    __slots__ = ("key",)
+    __slots__ = ("key", "_drawn")
 
-    def __init__(self, key: int) -> None:
+    def __init__(self, key: int, plan: DrawPlan | None = None) -> None:
         self.key = key
+        self._drawn = plan.uniforms(key) if plan is not None else None
 
     def raw(self, stream: int, k: int) -> int:
         """Random word ``k`` of ``stream``."""
@@ -123,20 +189,35 @@ class ImageRandom:
 
     def uniform(self, stream: int, k: int) -> float:
         """Uniform float in [0, 1)."""
+        if self._drawn is not None:
+            drawn = self._drawn.get(stream)
+            if drawn is not None and k < len(drawn):
+                return drawn[k]
         return (self.raw(stream, k) >> 11) * _INV_2_53
 
     def uniforms(self, stream: int, count: int) -> list[float]:
         """Uniform floats ``0 … count − 1`` of ``stream`` (as :meth:`uniform`, in one call)."""
-        key = self.key
-        return [(_mix_int(key ^ _counter_hash(stream, k)) >> 11) * _INV_2_53 for k in range(count)]
+        if self._drawn is not None:
+            drawn = self._drawn.get(stream)
+            if drawn is not None and count <= len(drawn):
+                return drawn[:count]
+        return _uniforms(self.key, _counter_hashes(stream, count))
 
     def integer(self, stream: int, k: int, low: int, high: int) -> int:
         """Uniform integer in [low, high], both ends included."""
         return min(low + int(self.uniform(stream, k) * (high - low + 1)), high)
 
     def integers(self, stream: int, count: int, low: int, high: int) -> list[int]:
-        """``count`` uniform integers in [low, high]."""
-        return [self.integer(stream, k, low, high) for k in range(count)]
+        """``count`` uniform integers in [low, high] (as :meth:`integer` for k = 0 … count − 1)."""
+        span = high - low + 1
+        return [min(low + int(u * span), high) for u in self.uniforms(stream, count)]
+
+    def below(self, stream: int, sizes: list[int]) -> list[int]:
+        """Integer ``k`` uniform in [0, ``sizes[k]``), for each k (as :meth:`integer`)."""
+        return [
+            min(int(u * size), size - 1)
+            for u, size in zip(self.uniforms(stream, len(sizes)), sizes)
+        ]
 
     def seed(self, stream: int) -> int:
         """A non-negative 63-bit seed (equal to :func:`seed_for` for this image)."""
