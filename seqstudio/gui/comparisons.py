@@ -18,7 +18,7 @@ from typing import Any
 
 from seqstudio.core.augment.schema import OPS
 from seqstudio.core.spec import GenerationSpec
-from seqstudio.gui.preview_worker import RenderedSample, render_sample
+from seqstudio.gui.preview_render import RenderedSample, render_sample
 
 KINDS = ("solo", "sweep")
 SOLO_ROWS = 8

@@ -5,7 +5,7 @@ actions and a small status-bar widget (message, progress bar, Cancel button). Th
 runs :func:`~seqstudio.core.datasets.download_mnist` on a Python worker thread; its
 progress and outcome come back through queued signals, so the slots run in the GUI thread.
 The import runs :func:`~seqstudio.core.datasets.import_idx_folder` on the window's
-:class:`~seqstudio.gui.tasks.TaskRunner`. Either way success switches the sequence source
+:class:`~seqstudio.gui.runners.QueuedRunner`. Either way success switches the sequence source
 through the model, and a failure is a message in the status bar (never a modal box): the
 current source keeps working.
 
@@ -47,9 +47,9 @@ from seqstudio.core.progress import Progress, format_duration
 from seqstudio.core.spec import GenerationSpec
 from seqstudio.gui.model import GeneratorModel
 from seqstudio.gui.panels.base import ERROR_STYLE
-from seqstudio.gui.py_thread import CancellableJob, CurrentJob
+from seqstudio.gui.runners import LatestRunner, QueuedRunner
 from seqstudio.gui.settings import AppSettings
-from seqstudio.gui.tasks import TaskRunner
+from seqstudio.gui.workers import Job
 
 DirectoryChooser = Callable[[str, str], str]
 MESSAGE_WIDTH = 520  # pixels of status-bar text before it is elided (full text in the tooltip)
@@ -157,7 +157,7 @@ class DataActions(QObject):
         Receives the new ``source`` on success.
     settings : AppSettings
         Remembers the folder last chosen for an import.
-    tasks : TaskRunner
+    tasks : QueuedRunner
         Runs the import's validation off the GUI thread.
     choose_directory : callable, optional
         ``(title, start_folder) -> folder or ""``; a folder dialog by default.
@@ -183,7 +183,7 @@ class DataActions(QObject):
         window: QMainWindow,
         model: GeneratorModel,
         settings: AppSettings,
-        tasks: TaskRunner,
+        tasks: QueuedRunner,
         choose_directory: DirectoryChooser | None = None,
         options: DownloadOptions | None = None,
     ) -> None:
@@ -194,7 +194,10 @@ class DataActions(QObject):
         self.tasks = tasks
         self.choose_directory = choose_directory or self._directory_dialog
         self.options = options if options is not None else DownloadOptions()
-        self._job = CurrentJob(self)
+        self._job = LatestRunner("seqstudio-download", self)
+        self._job.yielded.connect(self._on_report)
+        self._job.returned.connect(self._on_download_succeeded)
+        self._job.errored.connect(self._on_download_failed)
         self._checked_source = "bundled"
         self.last_status = ""
 
@@ -222,43 +225,38 @@ class DataActions(QObject):
     # ------------------------------------------------------------------ download
     def start_download(self) -> bool:
         """Start the download on a worker thread; ``False`` if one is already running."""
-        if self._job.is_running():
+        if self._job.is_busy():
             return False
         opts = self.options
 
-        def work(report, cancel) -> str:  # status lines and Progress both go to report
+        def work(job: Job) -> str:  # Progress, and status lines as str, go to job.report
             folder = download_mnist(
                 opts.dest,
                 mirrors=opts.mirrors,
-                progress=report,
-                cancel=cancel,
+                progress=job.report,
+                cancel=job.cancelled,
                 timeout=opts.timeout,
                 manifest=opts.manifest,
-                status=report,
+                status=job.report,
             )
             return str(folder)
 
         self.download_action.setEnabled(False)
         self.status.cancel_button.setEnabled(True)
         self.status.show_progress("Downloading MNIST: connecting…", None)
-        self._job.start(
-            CancellableJob("seqstudio-download", work),
-            progressed=self._on_report,
-            succeeded=self._on_download_succeeded,
-            failed=self._on_download_failed,
-        )
+        self._job.submit(work)
         return True
 
     def cancel_download(self) -> None:
         """Ask a running download to stop (the partial file is kept; a retry resumes it)."""
-        if self._job.is_running():
+        if self._job.is_busy():
             self._job.cancel()
             self.status.cancel_button.setEnabled(False)
             self.status.show_progress("Cancelling the download…", None)
 
     def is_running(self) -> bool:
         """Whether a download thread is alive or its outcome is not delivered yet."""
-        return self._job.is_running()
+        return self._job.is_busy()
 
     def _on_report(self, progress: Progress | str) -> None:
         if isinstance(progress, str):  # a status line (which mirror, resuming, verifying)
@@ -273,7 +271,6 @@ class DataActions(QObject):
         self.downloadProgress.emit(progress)
 
     def _end_job(self) -> None:
-        self._job.finish()
         self.download_action.setEnabled(True)
 
     def _on_download_succeeded(self, folder: str) -> None:
@@ -316,7 +313,9 @@ class DataActions(QObject):
         self.settings.set_last_folder("mnist", folder)
         self.import_action.setEnabled(False)
         self.status.show_message(f"Checking the MNIST files in {folder}…")
-        self.tasks.run(lambda: import_idx_folder(folder), self._on_imported, self._on_import_failed)
+        self.tasks.run(
+            lambda _job: import_idx_folder(folder), self._on_imported, self._on_import_failed
+        )
 
     def _on_imported(self, info: SourceInfo) -> None:
         self.import_action.setEnabled(True)
@@ -341,7 +340,9 @@ class DataActions(QObject):
         if source == self._checked_source or not source.startswith("idx:"):
             return
         self._checked_source = source
-        self.tasks.run(lambda: _remember_idx_folder(source[4:]), None, self._on_remember_failed)
+        self.tasks.run(
+            lambda _job: _remember_idx_folder(source[4:]), None, self._on_remember_failed
+        )
 
     def _on_remember_failed(self, exc: Exception) -> None:
         self.status.show_message(f"Could not remember the IDX folder: {exc}", error=True)

@@ -49,9 +49,9 @@ from seqstudio.gui.export_runner import (
     failure_of,
     plan_export,
 )
-from seqstudio.gui.latest_worker import LatestWorker
 from seqstudio.gui.model import GeneratorModel
 from seqstudio.gui.panels.base import signals_blocked
+from seqstudio.gui.runners import LatestRunner
 from seqstudio.gui.settings import AppSettings
 
 CHECK_DELAY_MS = 150
@@ -106,7 +106,7 @@ class ExportDialog(ExportForm, QDialog):
         #: Asks whether to cancel a running export when the window closes.
         self.confirm: Callable[[str, str], bool] = self._ask
         self.runner = ExportRunner(self)
-        self.checker = LatestWorker("seqstudio-export-check", self)
+        self.checker = LatestRunner("seqstudio-export-check", self)
         self.measurer = EstimateMeasurer(self)
         self._prior: MeasuredRate | None = None
         self._request: ExportRequest | None = None
@@ -142,8 +142,8 @@ class ExportDialog(ExportForm, QDialog):
         self.inspect_button.clicked.connect(self._on_inspect)
         self.close_button.clicked.connect(self.close)
         self._check_timer.timeout.connect(self._run_check)
-        self.checker.succeeded.connect(self._on_checked)
-        self.checker.failed.connect(self._on_check_failed)
+        self.checker.returned.connect(self._on_checked)
+        self.checker.errored.connect(self._on_check_failed)
         self.measurer.measured.connect(self._on_measured)
         self.measurer.failed.connect(self._on_measured)
         self.runner.progressed.connect(self._on_progress)
@@ -212,7 +212,7 @@ class ExportDialog(ExportForm, QDialog):
     def _run_check(self) -> None:
         request = self._request
         if request is not None and not self.runner.is_running():
-            self.checker.submit(lambda: (request, plan_export(request)))
+            self.checker.submit(lambda _job: (request, plan_export(request)))
 
     def _on_checked(self, value) -> None:
         request, planned = value

@@ -30,7 +30,7 @@ from PySide6.QtCore import QObject, Signal
 
 from seqstudio.core.progress import Progress, format_duration
 from seqstudio.gui.export_runner import ExportEstimate, ExportRequest
-from seqstudio.gui.py_thread import CancellableJob, CurrentJob
+from seqstudio.gui.runners import LatestRunner
 
 SCRATCH_PREFIX = ".seqstudio-estimate-"
 #: Chunks (of the engine's own size, at most MAX_TRIAL_CHUNK) per worker in the trial run.
@@ -230,9 +230,10 @@ class EstimateMeasurer(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._cache: dict[tuple, MeasuredRate] = {}
-        self._job = CurrentJob(self)
-        self._running: ExportRequest | None = None
-        self._next: ExportRequest | None = None
+        self._job = LatestRunner("seqstudio-export-estimate", self)
+        self._job.returned.connect(self._on_done)
+        self._job.errored.connect(self._on_failed)
+        self._running: ExportRequest | None = None  # the request the newest trial answers
 
     def cached(self, request: ExportRequest) -> MeasuredRate | None:
         """The measurement for ``request``'s settings, if one was made."""
@@ -243,44 +244,24 @@ class EstimateMeasurer(QObject):
         rate = self.cached(request)
         if rate is not None:
             return rate
-        if self._running is not None and speed_key(self._running) == speed_key(request):
-            self._running, self._next = request, None  # the running trial answers it
+        running = self._running
+        if self._job.is_busy() and running is not None and speed_key(running) == speed_key(request):
+            self._running = request  # the running trial answers it
             return None
-        self._next = request
-        if self._job.is_running():
-            self._job.cancel()  # its end starts the newest request
-        else:
-            self._start_next()
+        self._running = request
+        self._job.submit(lambda job: (request, measure_export(request, job.cancelled)))
         return None
 
-    def _start_next(self) -> None:
-        request, self._next = self._next, None
-        self._running = request
-        if request is None:
-            return
-        job = CancellableJob(
-            "seqstudio-export-estimate", lambda _progress, cancel: measure_export(request, cancel)
-        )
-        self._job.start(
-            job,
-            succeeded=lambda rate: self._on_done(request, rate),
-            failed=lambda exc: self._on_failed(request, exc),
-            ended=self._on_ended,
-        )
-
-    def _on_done(self, request: ExportRequest, rate: MeasuredRate) -> None:
+    def _on_done(self, outcome: tuple[ExportRequest, MeasuredRate]) -> None:
+        request, rate = outcome
         self._cache[speed_key(request)] = rate
         if self._running is not None and speed_key(self._running) == speed_key(request):
             self.measured.emit(self._running, rate)
 
-    def _on_failed(self, request: ExportRequest, exc: object) -> None:
+    def _on_failed(self, exc: object) -> None:
         if isinstance(exc, MeasurementCancelled) or self._running is None:
             return
         self.failed.emit(self._running, f"{type(exc).__name__}: {exc}")
-
-    def _on_ended(self) -> None:
-        self._job.finish()
-        self._start_next()
 
     def forget(self) -> None:
         """Drop the cached measurements (the machine's load changed; measure afresh)."""
@@ -288,17 +269,15 @@ class EstimateMeasurer(QObject):
 
     def is_busy(self) -> bool:
         """Whether a measurement is running or waiting."""
-        return self._job.is_running() or self._next is not None
+        return self._job.is_busy()
 
     def stop(self) -> None:
         """Stop a running measurement and drop a waiting one (e.g. the export starts)."""
-        self._next = None
         self._running = None
         self._job.cancel()
 
     def shutdown(self) -> None:
         """Stop the measurement and wait for its thread (at most about a second)."""
-        self._next = None
         self._job.shutdown()
 
     def is_running(self) -> bool:

@@ -32,7 +32,8 @@ from seqstudio.core.export import (
 )
 from seqstudio.core.progress import Progress
 from seqstudio.core.spec import GenerationSpec
-from seqstudio.gui.py_thread import CancellableJob, CurrentJob
+from seqstudio.gui.runners import LatestRunner
+from seqstudio.gui.workers import Job
 
 #: Files per second a folder-of-images export can write (bound by the filesystem: small
 #: files were measured at ~3,700-9,200 files/s, cv2.imwrite PNGs at ~2,200-3,500/s on a
@@ -286,7 +287,10 @@ class ExportRunner(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._job = CurrentJob(self)
+        self._job = LatestRunner("seqstudio-export", self)
+        self._job.yielded.connect(self._on_progress)
+        self._job.returned.connect(self.finished)
+        self._job.errored.connect(self._on_failed)
         self.last_request: ExportRequest | None = None
         self.last_progress: Progress | None = None
 
@@ -307,30 +311,27 @@ class ExportRunner(QObject):
         if self.is_running():
             return False
 
-        def work(progress, cancel) -> ExportResult:
+        def work(job: Job) -> ExportResult:
             run = request
             if recorded:
                 found = recorded_export(request, current)
                 if found is not None:
                     run = found.request
-                    progress(found)
+                    job.report(found)
             if run.cluster is not None:
-                return export_on_dask(run, progress, cancel)
+                return export_on_dask(run, job.report, job.cancelled)
             return export_dataset(
                 run.spec,
                 run.count,
                 run.out_dir,
                 run.options,
-                progress=progress,
-                cancel=cancel,
+                progress=job.report,
+                cancel=job.cancelled,
             )
 
         self.last_request = request
         self.last_progress = None
-        job = CancellableJob("seqstudio-export", work)
-        self._job.start(
-            job, progressed=self._on_progress, succeeded=self._on_succeeded, failed=self._on_failed
-        )
+        self._job.submit(work)
         self.started.emit(request)
         return True
 
@@ -340,7 +341,7 @@ class ExportRunner(QObject):
 
     def is_running(self) -> bool:
         """Whether an export thread is alive or its result is not delivered yet."""
-        return self._job.is_running()
+        return self._job.is_busy()
 
     def wait(self, timeout_ms: int | None = None) -> bool:
         """Block until the export thread ends (used only when the window closes)."""
@@ -359,13 +360,8 @@ class ExportRunner(QObject):
         self.last_progress = progress
         self.progressed.emit(progress)
 
-    def _on_succeeded(self, result: ExportResult) -> None:
-        self._job.finish()
-        self.finished.emit(result)
-
     def _on_failed(self, exc: Exception) -> None:
         # reported inline by the dialog, never raised into Qt
-        self._job.finish()
         self.failed.emit(failure_of(exc))
 
 

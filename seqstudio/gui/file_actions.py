@@ -18,8 +18,8 @@ from PySide6.QtCore import QObject, Signal
 from seqstudio.core.fileio import write_atomic
 from seqstudio.core.spec import GenerationSpec
 from seqstudio.gui.model import GeneratorModel
+from seqstudio.gui.runners import QueuedRunner
 from seqstudio.gui.settings import AppSettings
-from seqstudio.gui.tasks import TaskRunner
 
 
 def write_preset(spec: GenerationSpec, path: str | Path) -> str:
@@ -64,7 +64,7 @@ class FileActions(QObject):
     def __init__(
         self,
         model: GeneratorModel,
-        tasks: TaskRunner,
+        tasks: QueuedRunner,
         settings: AppSettings,
         keep_seed: Callable[[], bool] = lambda: False,
         parent: QObject | None = None,
@@ -95,7 +95,7 @@ class FileActions(QObject):
             self.presetOpened.emit(path)
 
         self._tasks.run(
-            lambda: GenerationSpec.load(path),
+            lambda _job: GenerationSpec.load(path),
             done,
             lambda exc: self.failed.emit(f"open {path}: {exc}"),
         )
@@ -115,7 +115,7 @@ class FileActions(QObject):
             self.presetSaved.emit(written)
 
         self._tasks.run(
-            lambda: write_preset(spec, path),
+            lambda _job: write_preset(spec, path),
             done,
             lambda exc: self.failed.emit(f"save {path}: {exc}"),
         )
@@ -129,7 +129,7 @@ class FileActions(QObject):
             self.previewSaved.emit(written[0])
 
         self._tasks.run(
-            lambda: write_preview(image, meta, path),
+            lambda _job: write_preview(image, meta, path),
             done,
             lambda exc: self.failed.emit(f"save {path}: {exc}"),
         )

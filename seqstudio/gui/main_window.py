@@ -32,11 +32,11 @@ from seqstudio.gui.panels.spacing_panel import SpacingPanel
 from seqstudio.gui.preview_area import ZOOM_TITLES, PreviewArea
 from seqstudio.gui.preview_canvas import ZOOMS
 from seqstudio.gui.preview_controller import PreviewController
-from seqstudio.gui.preview_worker import PreviewFailure, PreviewResult, SheetResult
+from seqstudio.gui.preview_render import PreviewFailure, PreviewResult, SheetResult
+from seqstudio.gui.runners import QueuedRunner
 from seqstudio.gui.seed_bar import SeedBar
 from seqstudio.gui.settings import AppSettings
 from seqstudio.gui.status_message import StatusMessage
-from seqstudio.gui.tasks import TaskRunner
 
 LAYOUT_VERSION = 2  # dock layout of issue 16: Size above Augmentation on the right
 PathChooser = Callable[[str, str, str], str]
@@ -78,7 +78,7 @@ class MainWindow(QMainWindow):
         self._shut_down = False
 
         self.model = GeneratorModel(spec, self)
-        self.tasks = TaskRunner(self)
+        self.tasks = QueuedRunner(parent=self)
         self.preview = PreviewController(self.model, self)
 
         self.sequence_panel = SequencePanel(self.model, self.settings, choose_directory)

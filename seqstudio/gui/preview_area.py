@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from seqstudio.gui.comparisons import Comparison, ops_as_dicts, render_comparison
-from seqstudio.gui.latest_worker import LatestWorker
 from seqstudio.gui.preview_canvas import ZOOMS, PreviewCanvas
 from seqstudio.gui.preview_controller import SHEET_SIZES
+from seqstudio.gui.runners import LatestRunner
 from seqstudio.gui.sample_grid import CELL_ZOOMS, SampleGrid
 from seqstudio.gui.sample_info import SampleInfo
 
@@ -81,9 +81,9 @@ class PreviewArea(QWidget):
         self.options.insertStretch(0, 1)
         layout.addLayout(self.options)
         layout.addWidget(self.tabs, 1)
-        self.compare_worker = LatestWorker("seqstudio-compare", self)
-        self.compare_worker.succeeded.connect(self._on_compared)
-        self.compare_worker.failed.connect(self._on_compare_failed)
+        self.compare_worker = LatestRunner("seqstudio-compare", self)
+        self.compare_worker.returned.connect(self._on_compared)
+        self.compare_worker.errored.connect(self._on_compare_failed)
         self._comparison: tuple[str, dict[str, Any]] | None = None
 
     # ------------------------------------------------------------------ construction
@@ -265,7 +265,7 @@ class PreviewArea(QWidget):
         self.compare_title.setText(f"{kind.capitalize()}: {title} — {what}. Rendering…")
         if show:
             self.show_tab("compare")
-        self.compare_worker.submit(lambda: render_comparison(kind, spec, dict(op)))
+        self.compare_worker.submit(lambda _job: render_comparison(kind, spec, dict(op)))
 
     def refresh_comparison(self, spec) -> None:
         """Render the shown comparison again for new settings (the op as it is in ``spec``)."""

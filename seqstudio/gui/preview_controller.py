@@ -1,33 +1,36 @@
-"""Connects the model to the render thread: coalescing, request ids, delivery.
+"""Connects the model to the preview's newest-wins worker: coalescing, request ids, delivery.
 
 Lives in the GUI thread. Edits arrive as ``candidateChanged`` and are throttled: an edit
 after a quiet period is submitted at once (no added latency) and opens a
 ``DEBOUNCE_MS`` window; edits inside the window are coalesced and only the newest is
 submitted when it closes. A dragged slider therefore yields a render every
-``DEBOUNCE_MS`` at most, always ending with its final value. Results come back queued; a result older than the newest submitted request is
-dropped, so the last thing shown is always the last thing asked for.
+``DEBOUNCE_MS`` at most, always ending with its final value. Requests run on a
+:class:`~seqstudio.gui.runners.LatestRunner` (:func:`~seqstudio.gui.preview_render.render_preview`):
+a new request stops the running one and what an older request still yields is dropped, so
+the last thing shown is always the last thing asked for.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from seqstudio.core.spec import GenerationSpec
 from seqstudio.gui.model import GeneratorModel
-from seqstudio.gui.preview_worker import (
+from seqstudio.gui.preview_render import (
     PreviewFailure,
     PreviewRequest,
     PreviewResult,
-    PreviewWorker,
     SheetResult,
+    render_preview,
 )
+from seqstudio.gui.runners import LatestRunner
 
 DEBOUNCE_MS = 15
 SHEET_SIZES = {"4×4": 16, "8×4": 32}
 
 
 class PreviewController(QObject):
-    """Renders the model's candidate specs on a :class:`PreviewWorker`.
+    """Renders the model's candidate specs on a newest-wins :class:`LatestRunner`.
 
     Signals (all emitted in the GUI thread)
     -------
@@ -65,12 +68,10 @@ class PreviewController(QObject):
         self._timer.setInterval(DEBOUNCE_MS)
         self._timer.timeout.connect(self._on_timer)
         self._waiting = False
-        self._worker = PreviewWorker()
-        conn = Qt.ConnectionType.QueuedConnection
-        self._worker.rendered.connect(self._on_rendered, conn)
-        self._worker.sheetRendered.connect(self._on_sheet, conn)
-        self._worker.failed.connect(self._on_failed, conn)
-        self._worker.start()
+        self._latest_request: PreviewRequest | None = None
+        self._worker = LatestRunner("seqstudio-preview", self)
+        self._worker.yielded.connect(self._on_yielded)
+        self._worker.errored.connect(self._on_error)
         model.candidateChanged.connect(self._on_candidate)
 
     # ------------------------------------------------------------------ requests
@@ -133,18 +134,33 @@ class PreviewController(QObject):
 
     def _submit_newest(self) -> None:
         spec = self._latest_spec
-        if spec is None or self._stopped or not self._worker.isRunning():
+        if spec is None or self._stopped:
             return
         request = PreviewRequest(self._next_id, spec, self._index, self._sheet_count)
         self._latest_id = self._next_id
+        self._latest_request = request
         self._next_id += 1
         self._set_busy(True)
-        self._worker.submit(request)
+        self._worker.submit(lambda job: render_preview(request, job))
 
     # ------------------------------------------------------------------ results
+    # Only the newest request's values arrive here (the runner drops stale ones).
+    def _on_yielded(self, value: PreviewResult | SheetResult | PreviewFailure) -> None:
+        if isinstance(value, PreviewResult):
+            self._on_rendered(value)
+        elif isinstance(value, SheetResult):
+            self._on_sheet(value)
+        elif isinstance(value, PreviewFailure):
+            self._on_failed(value)
+
+    def _on_error(self, exc: Exception) -> None:
+        # an unexpected error after the main sample (in the contact sheet)
+        request = self._latest_request
+        if request is not None:
+            message = f"{type(exc).__name__}: {exc}"
+            self._on_failed(PreviewFailure(request.request_id, request.spec, "spec", message, 0.0))
+
     def _on_rendered(self, result: PreviewResult) -> None:
-        if result.request_id != self._latest_id:
-            return  # stale
         self.last_result = result
         self.width_range = result.width_range
         self.classes = result.classes
@@ -154,16 +170,12 @@ class PreviewController(QObject):
         self.previewReady.emit(result)
 
     def _on_sheet(self, result: SheetResult) -> None:
-        if result.request_id != self._latest_id:
-            return
         self.last_sheet = result
         if result.complete:
             self._set_busy(False)
         self.sheetReady.emit(result)
 
     def _on_failed(self, failure: PreviewFailure) -> None:
-        if failure.request_id != self._latest_id:
-            return
         self._set_busy(False)
         self._model.reject_rendered(failure.spec, failure.field, failure.message)
         self.previewFailed.emit(failure)
@@ -200,9 +212,8 @@ class PreviewController(QObject):
         """Stop the timer and the render thread, and wait for it to end."""
         self._timer.stop()
         self._stopped = True
-        self._worker.stop()
-        self._worker.wait()
+        self._worker.shutdown()
 
     def is_running(self) -> bool:
         """Whether the render thread or the throttle timer is still active."""
-        return self._worker.isRunning() or self._timer.isActive()
+        return self._worker.is_running() or self._timer.isActive()

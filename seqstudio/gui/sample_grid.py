@@ -19,7 +19,7 @@ from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from seqstudio.gui.preview_worker import RenderedSample
+from seqstudio.gui.preview_render import RenderedSample
 from seqstudio.gui.sample_info import describe_sample
 from seqstudio.gui.sample_painter import paint_sample
 

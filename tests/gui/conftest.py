@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from seqstudio.gui.main_window import MainWindow  # noqa: E402
 from seqstudio.gui.settings import AppSettings  # noqa: E402
-from seqstudio.gui.threads import running_threads  # noqa: E402
+from seqstudio.gui.workers import running_workers  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -30,9 +30,9 @@ def _qt_leak_guard(qapp, tmp_path):
     python_threads = set(threading.enumerate())
     yield
     leaks = []
-    threads = running_threads()
-    if threads:
-        leaks.append(f"QThreads still running: {[t.objectName() for t in threads]}")
+    workers = running_workers()
+    if workers:
+        leaks.append(f"workers still running: {[w.name for w in workers]}")
     if QThreadPool.globalInstance().activeThreadCount():
         leaks.append("QThreadPool tasks still active")
     extra = [t.name for t in set(threading.enumerate()) - python_threads if t.is_alive()]

@@ -13,13 +13,13 @@ from seqstudio.core.augment.spec import AugmentOp  # noqa: E402
 from seqstudio.core.spec import GenerationSpec  # noqa: E402
 from seqstudio.gui.model import GeneratorModel  # noqa: E402
 from seqstudio.gui.panels.augment_panel import AugmentPanel  # noqa: E402
-from seqstudio.gui.tasks import TaskRunner  # noqa: E402
+from seqstudio.gui.runners import QueuedRunner  # noqa: E402
 
 
 @pytest.fixture
 def panel(qtbot):
     model = GeneratorModel(GenerationSpec())
-    tasks = TaskRunner()
+    tasks = QueuedRunner()
     panel = AugmentPanel(model, tasks)
     qtbot.addWidget(panel)
     yield panel
@@ -102,7 +102,7 @@ def test_preset_from_file(qtbot, tmp_path):
         '[{"op": "dropout", "probability": 0.5, "params": {"rate": [0.0, 0.1]}}]', encoding="utf-8"
     )
     model = GeneratorModel(GenerationSpec())
-    tasks = TaskRunner()
+    tasks = QueuedRunner()
     panel = AugmentPanel(model, tasks, choose_file=lambda title, start: str(path))
     qtbot.addWidget(panel)
     with qtbot.waitSignal(panel.presetApplied, timeout=10000):

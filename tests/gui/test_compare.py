@@ -17,7 +17,7 @@ def _core(spec, index):
 
 def _compare(window, qtbot, op, kind):
     editor = window.augment_panel.editors[op]
-    with qtbot.waitSignal(window.area.compare_worker.succeeded, timeout=20000):
+    with qtbot.waitSignal(window.area.compare_worker.returned, timeout=20000):
         (editor.solo_button if kind == "solo" else editor.sweep_button).click()
     assert window.area.current_tab() == "compare"
     return window.area.compare.samples()
@@ -67,7 +67,7 @@ def test_sweep_pins_the_range_at_min_mid_max(window, qtbot):
     sharpness = [np.abs(np.diff(samples[k].array.astype(int), axis=1)).sum() for k in range(4)]
     assert sharpness[0] > sharpness[1] > sharpness[2] > sharpness[3]  # more blur, softer
     # the comparison follows the settings
-    with qtbot.waitSignal(window.area.compare_worker.succeeded, timeout=20000):
+    with qtbot.waitSignal(window.area.compare_worker.returned, timeout=20000):
         window.model.set_values(digits="777")
     assert window.area.compare.samples()[0].meta["label"] == "777"
 

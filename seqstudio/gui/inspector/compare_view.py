@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from seqstudio.core.stats import DatasetStats, compute_dataset_stats
 from seqstudio.core.stats.compare import Comparison, compare_groups
 from seqstudio.gui.panels.base import ERROR_STYLE
-from seqstudio.gui.tasks import TaskRunner
+from seqstudio.gui.runners import QueuedRunner
 
 ALL = "(all)"
 
@@ -46,7 +46,7 @@ class CompareView(QWidget):
 
     def __init__(
         self,
-        tasks: TaskRunner,
+        tasks: QueuedRunner,
         choose_directory: Callable[[str, str], str] | None = None,
         workers: int | None = None,
         parent: QWidget | None = None,
@@ -114,7 +114,7 @@ class CompareView(QWidget):
         self.verdict.setText(f"scanning {folder}…")
         workers = self._workers
         self._tasks.run(
-            lambda: compute_dataset_stats(folder, workers=workers),
+            lambda _job: compute_dataset_stats(folder, workers=workers),
             self._on_other,
             lambda exc: self._show_error(f"cannot compare with {folder}: {exc}"),
         )
@@ -163,7 +163,7 @@ class CompareView(QWidget):
         asked = self._asked
         # Label histograms can hold 100,000s of labels: compared on the task thread.
         self._tasks.run(
-            lambda: compare_groups(ga, gb, la, lb, (na, nb)),
+            lambda _job: compare_groups(ga, gb, la, lb, (na, nb)),
             lambda comparison: self._show(asked, comparison),
             lambda exc: self._show_error(f"cannot compare: {exc}"),
         )

@@ -4,7 +4,7 @@ and the QA problems of any folder.
 The statistics engine (with its QA checks) runs on a worker
 (:class:`~seqstudio.gui.inspector.stats_runner.StatsRunner`) with progress and cancel;
 partial results fill the table while it runs. File writes (JSON/CSV exports, tags, grids)
-go to a :class:`~seqstudio.gui.tasks.TaskRunner`.
+go to a :class:`~seqstudio.gui.runners.QueuedRunner`.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ from seqstudio.gui.inspector.sample_gallery import SampleGallery
 from seqstudio.gui.inspector.stats_runner import StatsRunner
 from seqstudio.gui.inspector.stats_table import StatsTable
 from seqstudio.gui.panels.base import ERROR_STYLE
+from seqstudio.gui.runners import QueuedRunner
 from seqstudio.gui.settings import AppSettings
-from seqstudio.gui.tasks import TaskRunner
 
 
 def _write_text(path: str, text: str) -> str:
@@ -98,7 +98,7 @@ class InspectorPanel(QWidget):
                 0
             ]
         )
-        self.tasks = TaskRunner(self)
+        self.tasks = QueuedRunner(parent=self)
         self.runner = StatsRunner(self, workers)
         self.stats: DatasetStats | None = None
         self.intensity: IntensityHistogram | None = None
@@ -297,7 +297,7 @@ class InspectorPanel(QWidget):
         """Write the statistics as ``"json"`` or ``"csv"`` on the task thread."""
         text = self.table.to_json() if kind == "json" else self.table.to_csv()
         self.tasks.run(
-            lambda: _write_text(path, text),
+            lambda _job: _write_text(path, text),
             self.fileSaved.emit,
             lambda exc: self._show_problem(f"cannot write {path}: {exc}"),
         )

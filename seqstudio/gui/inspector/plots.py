@@ -8,15 +8,14 @@ drawn per split (grouped bars of shares) when more than one split has labels.
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
-
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
 from seqstudio.core.stats import DatasetStats
 from seqstudio.core.stats.pixelmaps import IntensityHistogram
+from seqstudio.gui.runners import LatestRunner
 
 TOP_LABELS = 20
 TOP_SIZES = 10
@@ -123,12 +122,6 @@ def _split_bars(ax, title: str, per_split: dict[str, dict], xlabel: str) -> None
     ax.legend(fontsize=7)
 
 
-class _Relay(QObject):
-    """Lives in the GUI thread; a signal emitted from the drawing thread arrives queued."""
-
-    done = Signal(int, object)
-
-
 class StatsPlots(QLabel):
     """Label, length, digit-class, image-size and intensity histograms.
 
@@ -151,13 +144,12 @@ class StatsPlots(QLabel):
         self.per_split: dict[str, dict[str, dict]] = {}
         self._stats: DatasetStats | None = None
         self._intensity: IntensityHistogram | None = None
-        # A plain Python thread, not a QThread: matplotlib asks threading for the current
-        # thread, which would register a never-ending "dummy" thread for a QThread.
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="seqstudio-plots")
-        self._relay = _Relay(self)
-        self._relay.done.connect(self._on_done)
-        self._request = 0
-        self._shown = 0
+        # A drawing cannot be interrupted: while a scan keeps sending partial statistics,
+        # each finished drawing newer than the one shown is shown.
+        self._drawer = LatestRunner("seqstudio-plots", self, keep_superseded_results=True)
+        self._drawer.returned.connect(self._on_drawn)
+        self._drawer.errored.connect(self._on_draw_failed)
+        self._closed = False
         self._redraw()
 
     def set_stats(self, stats: DatasetStats | None) -> None:
@@ -174,12 +166,8 @@ class StatsPlots(QLabel):
         self.data, self.per_split = plot_data(self._stats, self._intensity)
         data, per_split = self.data, self.per_split
         width, height = max(self.width(), 400), max(self.height(), 300)
-        if self._pool is None:
-            return
-        self._request += 1
-        request, relay = self._request, self._relay
-        future = self._pool.submit(render_plots, data, per_split, width, height)
-        future.add_done_callback(lambda done: relay.done.emit(request, done))
+        if not self._closed:
+            self._drawer.submit(lambda _job: render_plots(data, per_split, width, height))
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
@@ -192,23 +180,18 @@ class StatsPlots(QLabel):
         if shown is None or shown.isNull() or shown.size() != self.size():
             self._redraw()  # drawn while hidden, at another size
 
-    def _on_done(self, request: int, future: Future) -> None:
-        if request < self._shown or future.cancelled():
-            return  # a newer drawing is already shown
-        self._shown = request
-        error = future.exception()
-        if error is not None:
-            self.setText(f"cannot draw the plots: {error}")
-            return
-        self.setPixmap(QPixmap.fromImage(future.result()))
+    def _on_drawn(self, image: QImage) -> None:
+        self.setPixmap(QPixmap.fromImage(image))
         self.rendered.emit()
 
+    def _on_draw_failed(self, exc: Exception) -> None:
+        self.setText(f"cannot draw the plots: {exc}")
+
     def is_alive(self) -> bool:
-        """Whether the drawing thread may still run (until :meth:`shutdown`)."""
-        return self._pool is not None
+        """Whether drawings may still run (until :meth:`shutdown`)."""
+        return not self._closed
 
     def shutdown(self) -> None:
         """Drop waiting drawings and wait for the drawing thread to end."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        self._closed = True
+        self._drawer.shutdown()

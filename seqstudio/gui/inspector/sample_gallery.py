@@ -39,9 +39,8 @@ from seqstudio.core.stats.tags import TagStore, validate_tag
 from seqstudio.gui.inspector.gallery_filters import GalleryFilters
 from seqstudio.gui.inspector.sample_viewer import SampleViewer
 from seqstudio.gui.inspector.thumbnails import ThumbJob, ThumbnailLoader
-from seqstudio.gui.latest_worker import LatestWorker
 from seqstudio.gui.panels.base import ERROR_STYLE
-from seqstudio.gui.tasks import TaskRunner
+from seqstudio.gui.runners import LatestRunner, QueuedRunner
 
 PAGE_SIZE = 48
 TILE_WIDTH = 240
@@ -65,7 +64,7 @@ class SampleGallery(QWidget):
 
     Parameters
     ----------
-    tasks : TaskRunner
+    tasks : QueuedRunner
         Runs file writes (grid PNG, tags file) off the GUI thread.
     choose_save_path : callable, optional
         ``(title, start, filters) -> path``; a file dialog by default.
@@ -87,7 +86,7 @@ class SampleGallery(QWidget):
 
     def __init__(
         self,
-        tasks: TaskRunner,
+        tasks: QueuedRunner,
         choose_save_path: Callable[[str, str, str], str] | None = None,
         ask_text: Callable[[str, str], str] | None = None,
         parent: QWidget | None = None,
@@ -103,14 +102,14 @@ class SampleGallery(QWidget):
         self._token = 0
         self._missing: set[int] = set()
         self._viewers: dict[int, SampleViewer] = {}
-        self.indexer = LatestWorker("seqstudio-gallery-index", self)
-        self.filterer = LatestWorker("seqstudio-gallery-filter", self)
+        self.indexer = LatestRunner("seqstudio-gallery-index", self)
+        self.filterer = LatestRunner("seqstudio-gallery-filter", self)
         self.loader = ThumbnailLoader(self)
         self._build()
-        self.indexer.succeeded.connect(self._on_indexed)
-        self.indexer.failed.connect(lambda exc: self.status.setText(f"cannot index: {exc}"))
-        self.filterer.succeeded.connect(self._on_filtered)
-        self.filterer.failed.connect(lambda exc: self._show_error(f"cannot filter: {exc}"))
+        self.indexer.returned.connect(self._on_indexed)
+        self.indexer.errored.connect(lambda exc: self.status.setText(f"cannot index: {exc}"))
+        self.filterer.returned.connect(self._on_filtered)
+        self.filterer.errored.connect(lambda exc: self._show_error(f"cannot filter: {exc}"))
         self.loader.thumbnailReady.connect(self._on_thumbnail)
         self.loader.fullReady.connect(self._on_full)
 
@@ -169,12 +168,12 @@ class SampleGallery(QWidget):
     def set_folder(self, root: str) -> None:
         """Index ``root`` (and read its tags) on the worker; the first page follows."""
         self.clear("indexing…")
-        self.indexer.submit(lambda: _index_with_tags(root))
+        self.indexer.submit(lambda _job: _index_with_tags(root))
 
     def set_index(self, index: FolderIndex) -> None:
         """Show an index built elsewhere (the statistics scan); tags are read on the worker."""
         self.clear("reading tags…")
-        self.indexer.submit(lambda: _index_with_tags(index.root, index))
+        self.indexer.submit(lambda _job: _index_with_tags(index.root, index))
 
     def _on_indexed(self, result: tuple[FolderIndex, TagStore | None, str]) -> None:
         index, tags, message = result
@@ -197,7 +196,7 @@ class SampleGallery(QWidget):
         self._show_error("")
         index = self.index
         tags = {rel: list(values) for rel, values in (self.tags.tags if self.tags else {}).items()}
-        self.filterer.submit(lambda: select_images(index, flt, tags))
+        self.filterer.submit(lambda _job: select_images(index, flt, tags))
 
     def _on_filtered(self, images: list[IndexedImage]) -> None:
         self.filtered = images
@@ -331,7 +330,7 @@ class SampleGallery(QWidget):
         self.filters.set_tags(self.tags)
         snapshot = TagStore(self.tags.root, {k: list(v) for k, v in self.tags.tags.items()})
         self._tasks.run(
-            lambda: str(snapshot.save()),
+            lambda _job: str(snapshot.save()),
             self.tagsSaved.emit,
             lambda exc: self._show_error(f"cannot save tags: {exc}"),
         )
@@ -383,7 +382,7 @@ class SampleGallery(QWidget):
         rows = -(-len(items) // cols)
         boxes, masks = self.boxes_check.isChecked(), self.masks_check.isChecked()
 
-        def write() -> str:
+        def write(_job) -> str:
             from pathlib import Path
 
             write_grid(Path(root), items, path, rows=rows, cols=cols, thumb_height=TILE_HEIGHT,

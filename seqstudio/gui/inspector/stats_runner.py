@@ -3,40 +3,49 @@
 The thread calls :func:`~seqstudio.core.stats.compute_dataset_stats` (which spreads the
 decoding over spawned worker processes and runs the QA checks), then samples the
 grey-level histogram (:func:`~seqstudio.core.stats.pixelmaps.intensity_histogram`).
-Everything it learns is relayed through queued signals of :class:`StatsRunner`, a
-GUI-thread object.
+Everything it learns travels as typed values (``FolderIndex``, ``Progress``, partial and
+complete ``DatasetStats``) through a newest-wins :class:`~seqstudio.gui.runners.LatestRunner`
+and comes out as the typed signals of :class:`StatsRunner`, a GUI-thread object.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from seqstudio.core.stats import StatsCancelledError, compute_dataset_stats
+from seqstudio.core.progress import Progress
+from seqstudio.core.stats import (
+    DatasetStats,
+    FolderIndex,
+    StatsCancelledError,
+    compute_dataset_stats,
+)
 from seqstudio.core.stats.pixelmaps import intensity_histogram
-from seqstudio.gui.py_thread import CancellableJob, CurrentJob
+from seqstudio.gui.runners import LatestRunner
+from seqstudio.gui.workers import Job
 
 
-def _scan(root: str, workers: int | None, interval: float, report, cancel) -> object:
+def _scan(root: str, workers: int | None, interval: float, job: Job) -> object:
     """Worker thread: statistics and checks, then the grey-level histogram.
 
-    Reports ``(signal name, value)`` pairs (``progressed``, ``partial``, ``finished``);
+    Reports typed values: the :class:`FolderIndex`, :class:`Progress`, partial
+    :class:`DatasetStats` (``complete=False``) and the complete :class:`DatasetStats`;
     returns the histogram; raises :class:`StatsCancelledError` when cancelled (also after
     the statistics, with the complete statistics).
     """
     stats = compute_dataset_stats(
         root,
         workers=workers,
-        progress=lambda value: report(("progressed", value)),
-        cancel=cancel,
-        on_partial=lambda value: report(("partial", value)),
+        progress=job.report,
+        cancel=job.cancelled,
+        on_partial=job.report,
         partial_interval=interval,
-        on_index=lambda value: report(("indexed", value)),
+        on_index=job.report,
     )
-    report(("finished", stats))
-    if cancel():
+    job.report(stats)
+    if job.cancelled():
         raise StatsCancelledError(stats)
     histogram = intensity_histogram(root, stats.sample_images)
-    if cancel():
+    if job.cancelled():
         raise StatsCancelledError(stats)
     return histogram
 
@@ -77,26 +86,25 @@ class StatsRunner(QObject):
         super().__init__(parent)
         self.workers = workers
         self.partial_interval = 0.5
-        self._job = CurrentJob(self)
+        self._job = LatestRunner("seqstudio-stats", self)
+        self._job.yielded.connect(self._on_report)
+        self._job.returned.connect(self.histogram)
+        self._job.errored.connect(self._on_failed)
+        self._job.finished.connect(self.done)
 
     def start(self, root: str) -> None:
-        """Scan ``root`` (any running scan is cancelled and awaited first)."""
+        """Scan ``root`` (a running scan is cancelled; its results are dropped)."""
         workers, interval = self.workers, self.partial_interval
-        job = CancellableJob(
-            "seqstudio-stats", lambda report, cancel: _scan(root, workers, interval, report, cancel)
-        )
-        self._job.start(
-            job,
-            progressed=self._on_report,
-            succeeded=self.histogram.emit,
-            failed=self._on_failed,
-            ended=self._on_ended,
-        )
+        self._job.submit(lambda job: _scan(root, workers, interval, job))
 
-    # Relayed callbacks (GUI thread).
-    def _on_report(self, item: tuple[str, object]) -> None:
-        name, value = item
-        getattr(self, name).emit(value)
+    # Relayed values (GUI thread), told apart by type.
+    def _on_report(self, value: object) -> None:
+        if isinstance(value, Progress):
+            self.progressed.emit(value)
+        elif isinstance(value, FolderIndex):
+            self.indexed.emit(value)
+        elif isinstance(value, DatasetStats):
+            (self.finished if value.complete else self.partial).emit(value)
 
     def _on_failed(self, exc: Exception) -> None:
         if isinstance(exc, StatsCancelledError):
@@ -104,17 +112,13 @@ class StatsRunner(QObject):
         else:
             self.failed.emit(str(exc))
 
-    def _on_ended(self) -> None:
-        self._job.finish()
-        self.done.emit()
-
     def cancel(self) -> None:
         """Ask the scan to stop (between chunks of files)."""
         self._job.cancel()
 
     def is_running(self) -> bool:
         """Whether a scan has not ended yet."""
-        return self._job.is_running()
+        return self._job.is_busy()
 
     def shutdown(self) -> None:
         """Cancel and await the scan; its pending results are dropped."""

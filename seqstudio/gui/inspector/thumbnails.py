@@ -1,27 +1,27 @@
-"""Decode and render thumbnails and full images on a worker thread; newest page wins.
+"""Decode and render thumbnails and full images on worker threads; newest page wins.
 
-:class:`ThumbnailLoader` (a GUI-thread object) owns one thread. :meth:`load_page` replaces
-any thumbnails still waiting with the new page's; :meth:`load_full` asks for one image at
-full size (the sample viewer). Thumbnails are rendered by the core renderer
+:class:`ThumbnailLoader` (a GUI-thread object) owns two runners.
+:meth:`~ThumbnailLoader.load_page` renders a page of thumbnails on a newest-wins
+:class:`~seqstudio.gui.runners.LatestRunner` (a new page stops the old one; what the old
+one still yields is dropped); :meth:`~ThumbnailLoader.load_full` asks for one image at
+full size (the sample viewer) on a :class:`~seqstudio.gui.runners.QueuedRunner`, so every
+open viewer gets its image. Thumbnails are rendered by the core renderer
 (:func:`~seqstudio.core.stats.render.render_tile`: the whole image scaled into a fixed
 cell, optional boxes and mask overlay), the same one the CLI's ``--grid`` uses. Results
-come back as ``QImage`` (safe to build in a worker; only ``QPixmap`` is GUI-thread only)
-through queued signals of the loader.
+are ``QImage`` (safe to build in a worker; only ``QPixmap`` is GUI-thread only).
 """
 
 from __future__ import annotations
 
-import threading
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from seqstudio.core.stats.render import load_display_image, load_mask, render_tile
 from seqstudio.gui.imaging import array_to_qimage
-from seqstudio.gui.threads import register
+from seqstudio.gui.runners import LatestRunner, QueuedRunner
 
 __all__ = ["ThumbJob", "ThumbnailLoader", "array_to_qimage", "decode_thumbnail"]
 
@@ -50,59 +50,27 @@ def decode_thumbnail(root: Path, job: ThumbJob, width: int, height: int) -> QIma
     return array_to_qimage(tile.pixels)
 
 
-class _LoaderThread(QThread):
-    thumbnail = Signal(int, int, object)  # page token, position, QImage
-    full = Signal(int, str, object)  # request token, rel, QImage
+@dataclass(frozen=True)
+class Thumbnail:
+    """One rendered thumbnail of a page (a null image: unreadable)."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        register(self)
-        self.setObjectName("seqstudio-thumbnails")
-        self._condition = threading.Condition()
-        self._page: deque = deque()
-        self._full: deque = deque()
-        self._stopping = False
+    token: int
+    pos: int
+    image: QImage
 
-    def set_page(self, token: int, root: str, items: list[ThumbJob], size) -> None:
-        with self._condition:
-            self._page = deque((token, root, job, size) for job in items)
-            self._condition.notify()
 
-    def add_full(self, token: int, root: str, rel: str) -> None:
-        with self._condition:
-            self._full.append((token, root, rel))
-            self._condition.notify()
+def _render_page(token: int, root: str, items: list[ThumbJob], width: int, height: int):
+    """Worker: yield the page's :class:`Thumbnail` s in order (stopped by a newer page)."""
+    for thumb in items:
+        yield Thumbnail(token, thumb.pos, decode_thumbnail(Path(root), thumb, width, height))
 
-    def stop(self) -> None:
-        with self._condition:
-            self._stopping = True
-            self._page.clear()
-            self._full.clear()
-            self._condition.notify()
 
-    def run(self) -> None:  # noqa: D102 - QThread API
-        while True:
-            with self._condition:
-                while not self._page and not self._full and not self._stopping:
-                    self._condition.wait()
-                if self._stopping:
-                    return
-                if self._full:
-                    job = ("full", self._full.popleft())
-                else:
-                    job = ("thumb", self._page.popleft())
-            if job[0] == "full":
-                token, root, rel = job[1]
-                try:
-                    image = array_to_qimage(load_display_image(Path(root) / rel))
-                except Exception:  # noqa: BLE001 - the viewer says it cannot read the file
-                    image = QImage()
-                self.full.emit(token, rel, image)
-            else:
-                token, root, thumb, (width, height) = job[1]
-                self.thumbnail.emit(
-                    token, thumb.pos, decode_thumbnail(Path(root), thumb, width, height)
-                )
+def _load_full(root: str, rel: str) -> QImage:
+    """Worker: one image at full size; null when it cannot be read."""
+    try:
+        return array_to_qimage(load_display_image(Path(root) / rel))
+    except Exception:  # noqa: BLE001 - the viewer says it cannot read the file
+        return QImage()
 
 
 class ThumbnailLoader(QObject):
@@ -122,40 +90,41 @@ class ThumbnailLoader(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._token = 0
-        self._thread = _LoaderThread()
-        queued = Qt.ConnectionType.QueuedConnection
-        self._thread.thumbnail.connect(self._on_thumbnail, queued)
-        self._thread.full.connect(self._on_full, queued)
-        self._thread.start()
+        self._pages = LatestRunner("seqstudio-thumbnails", self)
+        self._pages.yielded.connect(self._on_thumbnail)
+        self._full = QueuedRunner("seqstudio-full-images", self)
 
     def load_page(self, root: str, items: list[ThumbJob], width: int, height: int) -> int:
         """Render ``items`` as ``width x height`` tiles; return the page token."""
         self._token += 1
-        self._thread.set_page(self._token, root, items, (width, height))
-        return self._token
+        token, items = self._token, list(items)
+        self._pages.submit(lambda _job: _render_page(token, root, items, width, height))
+        return token
 
     def load_full(self, root: str, rel: str) -> int:
         """Decode one image at full size; return its token."""
         self._token += 1
-        self._thread.add_full(self._token, root, rel)
-        return self._token
+        token = self._token
+        self._full.run(
+            lambda _job: _load_full(root, rel),
+            lambda image: self.fullReady.emit(token, rel, image),
+        )
+        return token
 
     @property
     def token(self) -> int:
         """The newest token handed out."""
         return self._token
 
-    def _on_thumbnail(self, token: int, pos: int, image: QImage) -> None:
-        self.thumbnailReady.emit(token, pos, image)
-
-    def _on_full(self, token: int, rel: str, image: QImage) -> None:
-        self.fullReady.emit(token, rel, image)
+    def _on_thumbnail(self, thumbnail: Thumbnail) -> None:
+        self.thumbnailReady.emit(thumbnail.token, thumbnail.pos, thumbnail.image)
 
     def shutdown(self) -> None:
-        """Drop waiting work and wait for the thread."""
-        self._thread.stop()
-        self._thread.wait()
+        """Drop waiting work and wait for the threads."""
+        self._pages.shutdown()
+        self._full.cancel()
+        self._full.shutdown()
 
     def is_running(self) -> bool:
-        """Whether the thread is alive."""
-        return self._thread.isRunning()
+        """Whether a thread is alive."""
+        return self._pages.is_running() or self._full.is_running()

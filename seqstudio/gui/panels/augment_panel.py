@@ -73,7 +73,7 @@ class AugmentPanel(SpecPanel):
     Parameters
     ----------
     model : GeneratorModel
-    tasks : TaskRunner
+    tasks : QueuedRunner
         Runs preset loading off the GUI thread.
     choose_file : callable, optional
         ``(title, start_folder) -> path or ""`` for "from file…"; a file dialog by default.
@@ -164,7 +164,9 @@ class AugmentPanel(SpecPanel):
         self._build_preset_menu()
         self.bind()
         if self._tasks is not None:
-            self._tasks.run(_load_bundled_presets, self._on_presets_loaded, lambda _exc: None)
+            self._tasks.run(
+                lambda _job: _load_bundled_presets(), self._on_presets_loaded, lambda _exc: None
+            )
 
     def _on_presets_loaded(self, presets: dict[str, tuple]) -> None:
         self._known.update(presets)
@@ -226,7 +228,7 @@ class AugmentPanel(SpecPanel):
             self.problem_labels["augment"].setVisible(True)
             self.presetFailed.emit(message)
 
-        self._tasks.run(lambda: _load_preset(name_or_path), done, failed)
+        self._tasks.run(lambda _job: _load_preset(name_or_path), done, failed)
 
     def _file_dialog(self, title: str, start: str) -> str:
         path, _ = QFileDialog.getOpenFileName(
