@@ -9,9 +9,11 @@
   MNIST download (a runner that refuses a second request while one runs).
 * :class:`QueuedRunner` — **queued in order.** Jobs run one at a time in submission order,
   each result handed to its own callbacks. Used for file work (presets, saving previews,
-  tags, the MNIST import check).
+  tags, the MNIST import check, full-size images for the viewer).
 
-Both live in the GUI thread, and all their signals and callbacks run there.
+Both live in the GUI thread, and all their signals and callbacks run there. A job's result
+or error is handed on only once its thread has ended, so a receiver sees the runner idle
+(``is_busy()`` false unless a newer job waits).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import itertools
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -28,7 +31,62 @@ from seqstudio.gui.workers import Work, Worker
 __all__ = ["LatestRunner", "QueuedRunner"]
 
 
-class LatestRunner(QObject):
+@dataclass(eq=False)
+class _Run:
+    """A runner's bookkeeping of one worker: its id, callbacks and outcome to hand on."""
+
+    request_id: int
+    callbacks: tuple[Callable | None, Callable | None] = (None, None)
+    outcome: list[tuple[bool, object]] = field(default_factory=list)  # (ok, value)
+
+
+class _Runner(QObject):
+    """What both policies share: start workers, collect their outcome, retire them."""
+
+    def __init__(self, name: str, parent: QObject | None) -> None:
+        super().__init__(parent)
+        self._name = name
+        self._runs: dict[QObject, _Run] = {}
+
+    def _launch(self, work: Work, run: _Run) -> Worker:
+        # Bound-method connections only: a worker never holds a reference to its runner.
+        worker = Worker(work, self._name)
+        self._runs[worker] = run
+        worker.yielded.connect(self._on_yielded)
+        worker.returned.connect(self._on_returned)
+        worker.errored.connect(self._on_errored)
+        worker.finished.connect(self._on_finished)
+        worker.start()
+        return worker
+
+    def _on_yielded(self, value: object) -> None:
+        """A value of the sending worker's run (override to hand it on)."""
+
+    def _on_returned(self, value: object) -> None:
+        if (run := self._runs.get(self.sender())) is not None:
+            run.outcome.append((True, value))
+
+    def _on_errored(self, exc: object) -> None:
+        if (run := self._runs.get(self.sender())) is not None:
+            run.outcome.append((False, exc))
+
+    def _on_finished(self) -> None:
+        worker = self.sender()
+        run = self._runs.pop(worker, None)
+        if not isinstance(worker, Worker) or run is None:
+            return
+        # Join it (it is ending), then let Qt delete it later — never during its own signal.
+        worker.wait()
+        worker.setParent(self)
+        worker.deleteLater()
+        self._ended(worker, run)
+
+    def _ended(self, worker: Worker, run: _Run) -> None:
+        """The worker of ``run`` has ended (override)."""
+        raise NotImplementedError
+
+
+class LatestRunner(_Runner):
     """Run the newest submitted job; drop what superseded jobs produce.
 
     Parameters
@@ -48,7 +106,7 @@ class LatestRunner(QObject):
     yielded(object)
         A value the job yielded or reported (typed progress, a partial result).
     returned(object)
-        What the job returned (emitted once its thread has ended).
+        What the job returned (once its thread has ended).
     errored(object)
         The exception the job raised (``str(exc)`` is the message to show).
     finished()
@@ -63,13 +121,12 @@ class LatestRunner(QObject):
     def __init__(
         self, name: str, parent: QObject | None = None, *, keep_superseded_results: bool = False
     ) -> None:
-        super().__init__(parent)
-        self._name = name
+        super().__init__(name, parent)
         self._ids = itertools.count(1)
         self._latest = 0
         self._keep_superseded = keep_superseded_results
-        self._delivered = 0  # the newest request whose result was delivered
-        self._active: tuple[int, Worker] | None = None
+        self._delivered = 0  # the newest request whose result was handed on
+        self._active: Worker | None = None
         self._pending: tuple[int, Work] | None = None
 
     def submit(self, work: Work) -> int:
@@ -80,9 +137,9 @@ class LatestRunner(QObject):
         """
         self._latest = request_id = next(self._ids)
         if self._active is None:
-            self._start(request_id, work)
+            self._active = self._launch(work, _Run(request_id))
         else:
-            self._active[1].quit()
+            self._active.quit()
             self._pending = (request_id, work)
         return request_id
 
@@ -91,54 +148,43 @@ class LatestRunner(QObject):
         """The newest request id (0 before the first)."""
         return self._latest
 
-    def _start(self, request_id: int, work: Work) -> None:
-        worker = Worker(work, self._name, self)
-        outcome: list = []  # (signal, value), delivered once the thread has ended
-        worker.yielded.connect(lambda value: self._relay(request_id, self.yielded, value))
-        worker.returned.connect(lambda value: outcome.append((self.returned, value)))
-        worker.errored.connect(lambda exc: outcome.append((self.errored, exc)))
-        worker.finished.connect(lambda: self._on_finished(request_id, worker, outcome))
-        self._active = (request_id, worker)
-        worker.start()
+    def _on_yielded(self, value: object) -> None:
+        run = self._runs.get(self.sender())
+        if run is not None and run.request_id == self._latest:
+            self.yielded.emit(value)
 
-    def _relay(self, request_id: int, signal: Any, value: object) -> None:
-        if request_id == self._latest:
-            signal.emit(value)
-
-    def _on_finished(self, request_id: int, worker: Worker, outcome: list) -> None:
-        # The outcome is re-emitted only now, so its receivers see the runner idle.
-        worker.wait()  # it emitted ``finished`` as its last act: this returns at once
-        worker.deleteLater()
-        if self._active is not None and self._active[1] is worker:
+    def _ended(self, worker: Worker, run: _Run) -> None:
+        if worker is self._active:
             self._active = None
             if self._pending is not None:
-                pending, self._pending = self._pending, None
-                self._start(*pending)
-        for signal, value in outcome:
-            stale_result = self._keep_superseded and signal is self.returned
-            if request_id == self._latest or (stale_result and request_id > self._delivered):
-                self._delivered = request_id
-                signal.emit(value)
-        if request_id == self._latest:
+                (request_id, work), self._pending = self._pending, None
+                self._active = self._launch(work, _Run(request_id))
+        newest = run.request_id == self._latest
+        for ok, value in run.outcome:
+            kept = ok and self._keep_superseded and run.request_id > self._delivered
+            if newest or kept:
+                self._delivered = run.request_id
+                (self.returned if ok else self.errored).emit(value)
+        if newest:
             self.finished.emit()
 
     def cancel(self) -> None:
         """Ask the running job to stop and drop a waiting one (the newest still reports)."""
         self._pending = None
         if self._active is not None:
-            self._active[1].quit()
+            self._active.quit()
 
     def is_cancelled(self) -> bool:
         """Whether the running job was asked to stop."""
-        return self._active is not None and self._active[1].abort_requested
+        return self._active is not None and self._active.abort_requested
 
     def is_busy(self) -> bool:
-        """Whether a job is running or waiting (or its end is not delivered yet)."""
+        """Whether a job is running or waiting (or its end is not handed on yet)."""
         return self._active is not None or self._pending is not None
 
     def wait(self, timeout_ms: int | None = None) -> bool:
         """Join the running job's thread; return whether it has ended."""
-        return True if self._active is None else self._active[1].wait(timeout_ms)
+        return True if self._active is None else self._active.wait(timeout_ms)
 
     def shutdown(self) -> None:
         """Cancel and join the running job; every pending signal is dropped.
@@ -146,18 +192,17 @@ class LatestRunner(QObject):
         The runner stays usable: a later :meth:`submit` starts afresh.
         """
         self.cancel()
-        # nothing submitted so far is delivered any more
-        self._latest = self._delivered = next(self._ids)
+        self._latest = self._delivered = next(self._ids)  # nothing earlier is handed on
         if self._active is not None:
-            self._active[1].wait()
+            self._active.wait()
             self._active = None
 
     def is_running(self) -> bool:
         """Whether a job's thread is alive."""
-        return self._active is not None and self._active[1].is_running()
+        return self._active is not None and self._active.is_running()
 
 
-class QueuedRunner(QObject):
+class QueuedRunner(_Runner):
     """Run jobs one at a time, in submission order; each result goes to its callbacks.
 
     Parameters
@@ -176,10 +221,9 @@ class QueuedRunner(QObject):
     taskFinished = Signal(int)
 
     def __init__(self, name: str = "seqstudio-tasks", parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._name = name
+        super().__init__(name, parent)
         self._ids = itertools.count()
-        self._queue: deque[tuple[int, Work, Callable | None, Callable | None]] = deque()
+        self._queue: deque[tuple[Work, _Run]] = deque()
         self._active: Worker | None = None
         self._unfinished: set[int] = set()
 
@@ -195,43 +239,35 @@ class QueuedRunner(QObject):
         """
         task_id = next(self._ids)
         self._unfinished.add(task_id)
-        self._queue.append((task_id, work, on_done, on_error))
+        self._queue.append((work, _Run(task_id, callbacks=(on_done, on_error))))
         if self._active is None:
             self._start_next()
         return task_id
 
     def pending(self) -> int:
-        """How many tasks have not finished yet (queued, running, or not delivered)."""
+        """How many tasks have not finished yet (queued, running, or not handed on)."""
         return len(self._unfinished)
 
     def _start_next(self) -> None:
-        if not self._queue:
-            return
-        task_id, work, on_done, on_error = self._queue.popleft()
-        worker = Worker(work, self._name, self)
-        outcome: list = []  # (callback, value), called once the thread has ended
-        worker.returned.connect(lambda value: outcome.append((on_done, value)))
-        worker.errored.connect(lambda exc: outcome.append((on_error, exc)))
-        worker.finished.connect(lambda: self._on_finished(task_id, worker, outcome))
-        self._active = worker
-        worker.start()
+        if self._queue:
+            self._active = self._launch(*self._queue.popleft())
 
-    def _on_finished(self, task_id: int, worker: Worker, outcome: list) -> None:
-        worker.wait()
-        worker.deleteLater()
-        self._unfinished.discard(task_id)
+    def _ended(self, worker: Worker, run: _Run) -> None:
+        self._unfinished.discard(run.request_id)
         if worker is self._active:
             self._active = None
             self._start_next()
-        for callback, value in outcome:
+        on_done, on_error = run.callbacks
+        for ok, value in run.outcome:
+            callback = on_done if ok else on_error
             if callback is not None:
                 callback(value)
-        self.taskFinished.emit(task_id)
+        self.taskFinished.emit(run.request_id)
 
     def cancel(self) -> None:
         """Drop the tasks that have not started and ask the running one to stop."""
         while self._queue:
-            self._unfinished.discard(self._queue.popleft()[0])
+            self._unfinished.discard(self._queue.popleft()[1].request_id)
         if self._active is not None:
             self._active.quit()
 

@@ -180,6 +180,7 @@ class Worker(QObject):
                 if result is not _CANCELLED:
                     self._returned_in_thread.emit(result)
         finally:
+            self._work = _done  # drop what the work referenced
             self._finished_in_thread.emit()
 
     def _drain(self, generator) -> Any:
@@ -195,6 +196,10 @@ class Worker(QObject):
 
 
 _CANCELLED = object()
+
+
+def _done(job: Job) -> None:
+    """The work of a worker that has run (a worker runs once)."""
 
 
 def running_workers() -> list[Worker]:
