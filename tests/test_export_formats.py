@@ -205,7 +205,9 @@ def test_jpg_random_sequences_with_weights(tmp_path):
 def test_sequences_file_with_counts_spreads_over_splits(tmp_path):
     seqs = tmp_path / "seqs.csv"
     seqs.write_text("sequence,count\n# a comment\n123,5\n\n4567\n89,3\n")
-    options = ExportOptions(splits=parse_splits("train=0.5,test=0.5"), sequences=seqs, workers=1)
+    options = ExportOptions(
+        splits=parse_splits("train=0.5,test=0.5"), sequences_file=seqs, workers=1
+    )
     result = export_dataset(SPEC.replace(width=160), 4, tmp_path / "d", options)
     assert result.total == 12 and result.split_counts == {"train": 6, "test": 6}
     labels = []

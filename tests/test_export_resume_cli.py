@@ -6,6 +6,7 @@ The settings come from DIR/dataset.json; options given explicitly must agree wit
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -103,7 +104,7 @@ def test_sequences_file_is_not_needed_to_resume(tmp_path, capsys):
     seqs = tmp_path / "seqs.txt"
     seqs.write_text("# header comment\n14543\n2024,9\n7 1 4,4\n")
     spec = GenerationSpec(digits="1", width=220, seed=3)
-    options = ExportOptions(sequences=seqs, splits=parse_splits("train=0.5,val=0.5"))
+    options = ExportOptions(sequences_file=seqs, splits=parse_splits("train=0.5,val=0.5"))
     ref = tmp_path / "ref"
     export_dataset(spec, 6, ref, ExportOptions(**{**options.__dict__, "workers": 1}))
     out = tmp_path / "data"
@@ -125,6 +126,29 @@ def test_sequences_file_is_not_needed_to_resume(tmp_path, capsys):
     )
     assert code == 2 and len(err.strip().splitlines()) == 1, err
     assert "--sequences:" in err and "'2024' x8" in err and "'2024' x9" in err
+    assert tree(out) == tree(ref)
+
+
+def test_a_dataset_json_recording_sequences_resumes_with_the_split_option_fields(tmp_path):
+    # dataset.json records the lines under "sequences" (as every earlier version wrote
+    # it); ExportOptions now names them sequence_lines, and the file path sequences_file.
+    seqs = tmp_path / "seqs.txt"
+    seqs.write_text("14543\n2024,9\n")
+    spec = GenerationSpec(digits="1", width=220, seed=5)
+    options = ExportOptions(sequences_file=seqs, workers=1)
+    ref = tmp_path / "ref"
+    export_dataset(spec, 5, ref, options)
+    out = tmp_path / "data"
+    interrupted(spec, 5, out, options, after=6)
+    record = json.loads((out / "dataset.json").read_text())["settings"]
+    assert record["sequences"] == [["14543", 5], ["2024", 9]]
+    assert "sequence_lines" not in record and "sequences_file" not in record
+    seqs.unlink()  # resume needs only the record
+    got_spec, got_count, got_options = resume_settings(out)
+    assert got_options.sequence_lines == (("14543", 5), ("2024", 9))
+    assert got_options.sequences_file is None and got_count == 14
+    result = export_dataset(got_spec, got_count, out, got_options)
+    assert not result.cancelled
     assert tree(out) == tree(ref)
 
 

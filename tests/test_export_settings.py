@@ -25,9 +25,9 @@ BASE = ExportSettings(
         ExportSettings(
             GenerationSpec(random=RandomSequences(2, 4, ("1", "2")), width=150),
             10,
-            ExportOptions(format="jpg", jpeg_quality=70, sequences=None),
+            ExportOptions(format="jpg", jpeg_quality=70, sequence_lines=None),
         ),
-        ExportSettings(BASE.spec, 12, ExportOptions(sequences=(("12", 5), ("34", 7)))),
+        ExportSettings(BASE.spec, 12, ExportOptions(sequence_lines=(("12", 5), ("34", 7)))),
     ],
 )
 def test_json_round_trip(settings):
@@ -64,8 +64,8 @@ def test_diff_of_random_sequences_and_sequence_files():
     assert [(d.field, d.ours, d.theirs) for d in longer.diff(random)] == [
         ("random.max_length", "6", "4")
     ]
-    a = ExportSettings(fixed.spec, 5, ExportOptions(sequences=(("12", 5), ("34", 7))))
-    b = ExportSettings(fixed.spec, 5, ExportOptions(sequences=(("12", 5), ("34", 8))))
+    a = ExportSettings(fixed.spec, 5, ExportOptions(sequence_lines=(("12", 5), ("34", 7))))
+    b = ExportSettings(fixed.spec, 5, ExportOptions(sequence_lines=(("12", 5), ("34", 8))))
     assert [(d.field, d.ours, d.theirs) for d in a.diff(b)] == [
         ("sequences", "sequence 2: '34' x7", "sequence 2: '34' x8")
     ]
@@ -76,3 +76,25 @@ def test_from_json_refuses_bad_input_with_one_field():
         ExportSettings.from_dict({**BASE.to_dict(), "count": 0})
     with pytest.raises(SpecError, match="nested"):
         ExportSettings.from_json("[" * 1000 + "]" * 1000)
+
+
+def test_sequence_lines_and_a_sequences_file_are_two_fields():
+    lines = ExportOptions(sequence_lines=[["12", 5], ["34", 7]])
+    assert lines.sequence_lines == (("12", 5), ("34", 7)) and lines.sequences_file is None
+    assert lines.has_sequences and ExportOptions(sequences_file="seqs.txt").has_sequences
+    assert not ExportOptions().has_sequences
+    with pytest.raises(SpecError) as both:
+        ExportOptions(sequences_file="seqs.txt", sequence_lines=(("12", 5),))
+    assert both.value.field == "sequences" and "not both" in both.value.message
+    with pytest.raises(SpecError) as path:
+        ExportSettings(BASE.spec, 5, ExportOptions(sequences_file="seqs.txt")).to_dict()
+    assert path.value.field == "sequences"
+
+
+def test_settings_json_written_with_the_old_sequences_key_still_reads():
+    settings = ExportSettings(BASE.spec, 12, ExportOptions(sequence_lines=(("12", 5), ("34", 7))))
+    data = settings.to_dict()
+    assert data["options"]["sequence_lines"] == [["12", 5], ["34", 7]]
+    old = dict(data, options={**data["options"]})
+    old["options"]["sequences"] = old["options"].pop("sequence_lines")
+    assert ExportSettings.from_dict(old) == settings

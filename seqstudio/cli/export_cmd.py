@@ -254,7 +254,7 @@ def _settings_from_args(args: argparse.Namespace):
         jpeg_quality=(args.jpeg_quality if args.jpeg_quality is not None else DEFAULT_JPEG_QUALITY),
         annotations=args.annotations or (),
         masks=bool(args.masks),
-        sequences=args.sequences,
+        sequences_file=args.sequences,
         workers=args.workers,
         chunk_size=args.chunk_size,
         images_per_file=(
@@ -279,7 +279,7 @@ def _recorded_settings(args: argparse.Namespace):
         jpeg_quality=args.jpeg_quality,
         annotations=args.annotations,
         masks=args.masks,
-        sequences=args.sequences,
+        sequences_file=args.sequences,
         workers=args.workers,
         chunk_size=args.chunk_size,
     )

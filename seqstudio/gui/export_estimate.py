@@ -86,7 +86,12 @@ def _scratch_parent(out_dir: str) -> str | None:
 def speed_key(request: ExportRequest) -> tuple:
     """What the measured speed depends on (not the count, folder, resume or sequences)."""
     options = dataclasses.replace(
-        request.options, resume=False, overwrite=False, sequences=None, chunk_size=None
+        request.options,
+        resume=False,
+        overwrite=False,
+        sequences_file=None,
+        sequence_lines=None,
+        chunk_size=None,
     )
     return (request.spec, options)
 
@@ -117,7 +122,12 @@ def measure_export(
     from seqstudio.core.export.scheduler import plan_chunks
 
     options = dataclasses.replace(
-        request.options, resume=False, overwrite=False, sequences=None, chunk_size=None
+        request.options,
+        resume=False,
+        overwrite=False,
+        sequences_file=None,
+        sequence_lines=None,
+        chunk_size=None,
     )
     with tempfile.TemporaryDirectory(
         prefix=SCRATCH_PREFIX, dir=_scratch_parent(request.out_dir), ignore_cleanup_errors=True

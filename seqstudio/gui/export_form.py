@@ -235,7 +235,7 @@ class ExportForm:
             format=self.format_combo.currentData(),
             annotations=annotations,
             masks=self.masks_check.isChecked(),
-            sequences=sequences,
+            sequences_file=sequences,
             workers=self.workers_spin.value(),
             images_per_file=self.scale_row.images_per_file(),
             resume=existing == "resume",

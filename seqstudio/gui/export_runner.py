@@ -148,8 +148,8 @@ class RecordedExport:
     def describe(self) -> str:
         """One line naming the recorded settings (``"14543, 200×28, 20,000 images"``)."""
         spec, count, options = self.recorded
-        if options.sequences is not None:
-            what = f"{len(options.sequences):,} sequences from a file"
+        if options.sequence_lines is not None:
+            what = f"{len(options.sequence_lines):,} sequences from a file"
         elif spec.random is not None:
             what = f"random sequences of {spec.random.min_length}–{spec.random.max_length} labels"
         elif all(len(d) == 1 for d in spec.digits):
@@ -206,9 +206,9 @@ def _differences(current: ExportRequest, recorded: ResumeSettings) -> tuple[str,
 
     ours = ExportSettings(current.spec, current.count, current.options)
     unreadable = False
-    if isinstance(current.options.sequences, (str, Path)):
+    if current.options.sequences_file is not None:
         try:
-            ours = ours.with_sequences_file(current.options.sequences, current.count)
+            ours = ours.with_sequences_file(current.options.sequences_file, current.count)
         except SeqstudioError:
             unreadable = True
             ours = recorded.settings  # compared below field by field, sequences aside

@@ -149,9 +149,9 @@ def _settings_difference(job: ExportJob, record: dict, path: Path) -> str | None
     """The first way ``job`` differs from the settings ``record``ed, as text, or ``None``."""
     recorded = ExportSettings.from_record(record, path)
     options = job.options
-    if options.sequences is not None:
+    if options.has_sequences:
         lines = tuple((line.text, line.count) for line in job.plan.lines)
-        options = dataclasses.replace(options, sequences=lines)
+        options = dataclasses.replace(options, sequences_file=None, sequence_lines=lines)
     ours = ExportSettings(job.spec, job.plan.total, options)
     for found in ours.diff(recorded):
         return f"{found.field}: {found.ours} now, {found.theirs} in {DATASET_JSON}"

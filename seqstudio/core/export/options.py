@@ -48,10 +48,14 @@ class ExportOptions:
         other (both write ``<image>.txt``).
     masks : bool
         Also write each image's instance mask as a PNG (or a ``masks`` array with npz).
-    sequences : str or Path or tuple of (str, int), optional
-        A text/CSV file of sequences, one per line, each optionally followed by a count
-        (``14543,20``); lines without a count get ``count`` images. Or the lines
-        themselves as ``(sequence, count)`` pairs, as ``dataset.json`` records them.
+    sequences_file : str or Path, optional
+        A text/CSV file of sequences as the user gave it (CLI ``--sequences``, the export
+        dialog's file), one per line, each optionally followed by a count (``14543,20``);
+        lines without a count get ``count`` images. Read when the export is planned.
+    sequence_lines : tuple of (str, int), optional
+        The sequence lines themselves as ``(sequence, count)`` pairs, as ``dataset.json``
+        records them (resume, :class:`~seqstudio.core.export.settings.ExportSettings`).
+        Excludes ``sequences_file``.
     workers : int, optional
         Worker processes; ``None`` uses every core. ``1`` works in the calling process.
     chunk_size : int, optional
@@ -69,7 +73,8 @@ class ExportOptions:
     jpeg_quality: int = 95
     annotations: tuple[str, ...] = ()
     masks: bool = False
-    sequences: str | Path | tuple[tuple[str, int], ...] | None = None
+    sequences_file: str | Path | None = None
+    sequence_lines: tuple[tuple[str, int], ...] | None = None
     workers: int | None = None
     chunk_size: int | None = None
     images_per_file: int = 10_000
@@ -99,11 +104,17 @@ class ExportOptions:
                 f"{self.format}",
             )
         object.__setattr__(self, "annotations", tuple(a for a in ANNOTATIONS if a in annotations))
-        if self.sequences is not None and not isinstance(self.sequences, (str, Path)):
+        if self.sequences_file is not None and not isinstance(self.sequences_file, (str, Path)):
+            raise SpecError("sequences", f"{self.sequences_file!r} is not a file path")
+        if self.sequence_lines is not None:
+            if self.sequences_file is not None:
+                raise SpecError(
+                    "sequences", "give a sequences file or recorded sequence lines, not both"
+                )
             from seqstudio.core.export.sources import lines_from_records
 
-            lines = lines_from_records(self.sequences)
-            object.__setattr__(self, "sequences", tuple((ln.text, ln.count) for ln in lines))
+            lines = lines_from_records(self.sequence_lines)
+            object.__setattr__(self, "sequence_lines", tuple((ln.text, ln.count) for ln in lines))
         if not isinstance(self.masks, bool):
             raise SpecError("masks", f"{self.masks!r} is not true or false")
         if self.workers is not None:
@@ -113,6 +124,11 @@ class ExportOptions:
         _check_int("images_per_file", self.images_per_file, 1, MAX_IMAGES_PER_FILE)
         if self.resume and self.overwrite:
             raise SpecError("resume", "cannot be combined with overwrite (choose one)")
+
+    @property
+    def has_sequences(self) -> bool:
+        """Whether the images come from sequence lines (a file, or recorded lines)."""
+        return self.sequences_file is not None or self.sequence_lines is not None
 
     @property
     def worker_count(self) -> int:

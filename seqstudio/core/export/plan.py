@@ -86,15 +86,15 @@ def plan_job(
         raise SpecError("count", f"{count!r} is not a whole number (allowed: 1 to {MAX_COUNT})")
     if not 1 <= count <= MAX_COUNT:
         raise SpecError("count", f"{count} is outside the allowed range 1 to {MAX_COUNT}")
-    if options.sequences is not None:
+    if options.has_sequences:
         if spec.random is not None:
             raise SpecError(
                 "sequences", "a sequences file cannot be combined with random sequences"
             )
-        if isinstance(options.sequences, (str, Path)):
-            lines = read_sequences(options.sequences, int(count))
+        if options.sequences_file is not None:
+            lines = read_sequences(options.sequences_file, int(count))
         else:
-            lines = lines_from_records(options.sequences)
+            lines = lines_from_records(options.sequence_lines or ())
     else:
         lines = [SequenceLine(None, int(count), 0)]
     plan = build_plan(lines, options.splits, default_split=spec.pool)
@@ -232,7 +232,7 @@ def _settings(job: ExportJob) -> dict:
     """What makes the dataset what it is; compared on resume."""
     opts = job.options
     lines = None
-    if opts.sequences is not None:
+    if opts.has_sequences:
         lines = [[line.text, line.count] for line in job.plan.lines]
     settings = {
         "spec": job.spec.to_dict(),

@@ -50,7 +50,7 @@ class ResumeSettings:
     """The spec, count and options an export folder's ``dataset.json`` records.
 
     Unpacks as ``spec, count, options = resume_settings(folder)``; ``options.resume`` is
-    true. With a sequences file, ``options.sequences`` holds the recorded lines (the
+    true. With a sequences file, ``options.sequence_lines`` holds the recorded lines (the
     file itself is not needed) and ``count`` is the total, which no line uses.
 
     Attributes
@@ -80,7 +80,7 @@ class ResumeSettings:
         jpeg_quality: int | None = None,
         annotations: tuple[str, ...] | str | None = None,
         masks: bool | None = None,
-        sequences: str | Path | None = None,
+        sequences_file: str | Path | None = None,
         workers: int | None = None,
         chunk_size: int | None = None,
     ) -> ResumeSettings:
@@ -91,10 +91,10 @@ class ResumeSettings:
         spec : GenerationSpec, optional
             The recorded spec with the user's explicit changes applied (e.g. built with
             the recorded spec as base); every field must equal the recorded one.
-        count, splits, format, jpeg_quality, annotations, masks, sequences : optional
+        count, splits, format, jpeg_quality, annotations, masks, sequences_file : optional
             Values the user gave; ``None`` means "not given". ``jpeg_quality`` is only
             compared when the recorded format is ``jpg`` (it has no effect otherwise).
-            ``count`` with a recorded sequences file needs ``sequences`` as well.
+            ``count`` with a recorded sequences file needs ``sequences_file`` as well.
         workers, chunk_size : int, optional
             Applied freely: they do not change the dataset's bytes.
 
@@ -107,17 +107,19 @@ class ResumeSettings:
         """
         recorded = self.settings
         found = diff_spec(spec, recorded.spec) if spec is not None else []
-        if sequences is not None:
-            if recorded.options.sequences is None:
-                raise ResumeConflict("sequences", str(sequences), "no sequences file", self.path)
-            given = recorded.with_sequences_file(sequences, count)
+        if sequences_file is not None:
+            if recorded.options.sequence_lines is None:
+                raise ResumeConflict(
+                    "sequences", str(sequences_file), "no sequences file", self.path
+                )
+            given = recorded.with_sequences_file(sequences_file, count)
             found += [
-                dataclasses.replace(d, ours=f"{sequences} ({d.ours})")
+                dataclasses.replace(d, ours=f"{sequences_file} ({d.ours})")
                 for d in given.diff(recorded)
                 if d.field == "sequences"
             ]
         elif count is not None:
-            if recorded.options.sequences is not None:
+            if recorded.options.sequence_lines is not None:
                 raise SpecError(
                     "count",
                     f"{count} cannot be checked against the sequences file recorded in "

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from seqstudio.core.errors import SpecError
@@ -45,8 +44,9 @@ class SettingDifference:
 class ExportSettings:
     """The spec, the count and the options of an export.
 
-    With a sequences file, ``options.sequences`` holds its lines as ``(text, count)``
-    pairs (never a path: read the file with :func:`with_sequences_file`).
+    With a sequences file, ``options.sequence_lines`` holds its lines as ``(text, count)``
+    pairs (``options.sequences_file`` is never set: read the file with
+    :func:`with_sequences_file`).
     """
 
     spec: GenerationSpec
@@ -57,9 +57,9 @@ class ExportSettings:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (spec, count and the options that decide the bytes)."""
         opts = self.options
-        sequences = opts.sequences
-        if sequences is not None and not isinstance(sequences, tuple):
+        if opts.sequences_file is not None:
             raise SpecError("sequences", "read the sequences file first (with_sequences_file)")
+        sequences = opts.sequence_lines
         return {
             "spec": self.spec.to_dict(),
             "count": self.count,
@@ -69,7 +69,7 @@ class ExportSettings:
                 "jpeg_quality": opts.jpeg_quality,
                 "annotations": list(opts.annotations),
                 "masks": opts.masks,
-                "sequences": [list(line) for line in sequences] if sequences else None,
+                "sequence_lines": [list(line) for line in sequences] if sequences else None,
                 "images_per_file": opts.images_per_file,
             },
         }
@@ -87,14 +87,15 @@ class ExportSettings:
         if not isinstance(opts, dict):
             raise SpecError("options", "expected a JSON object")
         splits = opts.get("splits")
-        sequences = opts.get("sequences")
+        # "sequences" is what settings written before the split of the field called it
+        sequences = opts.get("sequence_lines", opts.get("sequences"))
         options = ExportOptions(
             splits=tuple(tuple(pair) for pair in splits) if splits else None,
             format=opts.get("format", "png"),
             jpeg_quality=opts.get("jpeg_quality", 95),
             annotations=tuple(opts.get("annotations") or ()),
             masks=opts.get("masks", False),
-            sequences=tuple(tuple(line) for line in sequences) if sequences else None,
+            sequence_lines=tuple(tuple(line) for line in sequences) if sequences else None,
             images_per_file=opts.get("images_per_file", 10_000),
         )
         count = data.get("count")
@@ -141,7 +142,7 @@ class ExportSettings:
                 jpeg_quality=settings.get("jpeg_quality") or 95,
                 annotations=tuple(settings.get("annotations") or ()),
                 masks=settings.get("masks", False),
-                sequences=tuple(tuple(line) for line in lines) if lines is not None else None,
+                sequence_lines=tuple(tuple(line) for line in lines) if lines is not None else None,
                 images_per_file=settings.get("images_per_file", 10_000),
             )
         except SpecError as exc:
@@ -164,15 +165,15 @@ class ExportSettings:
         """
         found = diff_spec(self.spec, other.spec)
         ours, theirs = self.options, other.options
-        if (ours.sequences is None) != (theirs.sequences is None):
+        if ours.has_sequences != theirs.has_sequences:
             found.append(
                 SettingDifference(
                     "sequences",
-                    "a sequences file" if ours.sequences is not None else "no sequences file",
-                    "a sequences file" if theirs.sequences is not None else "no sequences file",
+                    "a sequences file" if ours.has_sequences else "no sequences file",
+                    "a sequences file" if theirs.has_sequences else "no sequences file",
                 )
             )
-        elif ours.sequences is None:
+        elif not ours.has_sequences:
             if self.count != other.count:
                 found.append(SettingDifference("count", f"{self.count:,}", f"{other.count:,}"))
         elif (a := _lines(ours)) != (b := _lines(theirs)):
@@ -191,12 +192,14 @@ class ExportSettings:
 
         lines = read_sequences(path, 0 if count is None else count)
         given = [(line.text, line.count) for line in lines]
-        recorded = self.options.sequences
-        if count is None and isinstance(recorded, tuple):
+        recorded = self.options.sequence_lines
+        if count is None and recorded is not None:
             defaults = {n for (_, n), (_, g) in zip(recorded, given) if g == 0}
             fill = defaults.pop() if len(defaults) == 1 else 0
             given = [(text, n or fill) for text, n in given]
-        options = dataclasses.replace(self.options, sequences=tuple(given))
+        options = dataclasses.replace(
+            self.options, sequences_file=None, sequence_lines=tuple(given)
+        )
         return dataclasses.replace(self, options=options)
 
 
@@ -267,10 +270,8 @@ def split_text(options, pool: str) -> str:
 
 
 def _lines(options: ExportOptions) -> list[tuple[str, int]]:
-    """The recorded sequence lines of an :class:`ExportSettings`' options (never a path)."""
-    sequences = options.sequences
-    assert not isinstance(sequences, (str, Path))  # ExportSettings refuses a path
-    return list(sequences or ())
+    """The recorded sequence lines of an :class:`ExportSettings`' options."""
+    return list(options.sequence_lines or ())
 
 
 def sequence_entry(lines: list, k: int) -> str:
