@@ -149,8 +149,9 @@ def run_tasks(
         What happens to results that arrive after a stop: delivered (an export records
         the work that was finished) or dropped (a scan reports what it had).
     local : callable, optional
-        While no worker has returned a result yet (they are starting), tasks beyond one
-        per worker run here through ``local`` instead of waiting.
+        Until the first worker returns a result (they are starting), tasks beyond two
+        per worker (one running, one queued) run here through ``local`` instead of
+        waiting; ``in_flight`` should then leave room for them.
     context : multiprocessing context, optional
         Default :func:`pool_context`.
 
@@ -205,9 +206,9 @@ def run_tasks(
                     seq = run.submitted
                     run.submitted += 1
                     started[seq] = task
-                    if warming and len(pending) >= workers:
-                        warming = not any(future.done() for future in pending)
-                    if warming and len(pending) >= workers:
+                    if warming and any(future.done() for future in pending):
+                        warming = False  # a worker is up: from now on they do all the work
+                    if warming and len(pending) >= 2 * workers:  # each has one queued too
                         assert local is not None
                         finish(seq, functools.partial(local, task))
                         ran_here = True
@@ -217,6 +218,7 @@ def run_tasks(
                 timeout = 0 if ran_here else POLL_INTERVAL
                 finished, _ = wait(list(pending), timeout=timeout, return_when=FIRST_COMPLETED)
                 for future in finished:
+                    warming = False
                     finish(pending.pop(future), future.result)
             if not closed:
                 _deliver(run, waiting, on_result, ordered)

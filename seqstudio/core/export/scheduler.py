@@ -275,7 +275,6 @@ def _run_pool(job, config, chunks, manifests, tracker, should_stop, outcome, wor
         workers=workers,
         initializer=init_worker,
         initargs=(config,),
-        in_flight=2 * workers,
         should_stop=should_stop,
         local=run_here,
     )
