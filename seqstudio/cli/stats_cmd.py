@@ -227,7 +227,6 @@ def _scan(args: argparse.Namespace, folder: str):
 
 
 def _report(args: argparse.Namespace, stats) -> int:
-    from seqstudio.core.stats import make_sample_grid
     from seqstudio.core.stats.report import format_table, write_csv, write_json
 
     sys.stdout.write(format_table(stats, by_folder=args.by_folder))
@@ -239,6 +238,8 @@ def _report(args: argparse.Namespace, stats) -> int:
         if path:
             _write_maps(stats, which, path, args.by_folder)
     if args.grid:
+        from seqstudio.core.stats import make_sample_grid  # Pillow drawing: only for a grid
+
         rows, cols = args.grid_size or (8, 8)
         info = make_sample_grid(
             stats,

@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import multiprocessing
 import signal
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from multiprocessing.context import BaseContext
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+
+if TYPE_CHECKING:  # imported when a pool starts: a worker's stop_requested() needs neither
+    from concurrent.futures import Future
+    from multiprocessing.context import BaseContext
 
 #: Modules the fork server imports once, so that no worker imports them again.
 PRELOAD = (
@@ -56,6 +57,8 @@ def pool_context() -> BaseContext:
         ``forkserver`` with :data:`PRELOAD` where available, else ``spawn``. Neither
         copies this process's threads or state: workers get their inputs explicitly.
     """
+    import multiprocessing
+
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")  # pragma: no cover - Windows
     context = multiprocessing.get_context("forkserver")
@@ -161,6 +164,8 @@ def run_tasks(
         How it ended. Errors are returned, not raised; an exception of this process
         (``KeyboardInterrupt``) propagates once the workers have stopped.
     """
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
     run: TaskRun[T] = TaskRun()
     context = context if context is not None else pool_context()
     stop_event = context.Event()

@@ -22,10 +22,12 @@ import io
 import struct
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+
+if TYPE_CHECKING:  # Pillow is imported when a file needs it (PNGs go through OpenCV)
+    from PIL import Image
 
 #: Default refusal limit, the same as Pillow's ``Image.MAX_IMAGE_PIXELS``.
 DEFAULT_MAX_PIXELS = 89_478_485
@@ -197,6 +199,8 @@ def open_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image
     ImageProblem
         Unknown format, corrupt or truncated data, or a refused size.
     """
+    from PIL import Image, UnidentifiedImageError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from seqstudio.core.progress import CancelCheck, ProgressCallback, ProgressTracker
 from seqstudio.core.stats.accumulate import GroupAccumulator
-from seqstudio.core.stats.checks import build_report
 from seqstudio.core.stats.decode import DEFAULT_MAX_PIXELS, cv2_module
 from seqstudio.core.stats.duplicates import DuplicateFinder
 from seqstudio.core.stats.errors import StatsCancelledError, StatsInputError
@@ -229,6 +228,8 @@ def compute_dataset_stats(
     stats.sample_images = [index.images[k].rel for k in chosen]
     _attach_labels(stats, folder)
     if role == "image":
+        from seqstudio.core.stats.checks import build_report
+
         stats.qa = build_report(stats, index, run.findings)
     else:
         stats.qa.skipped = dict.fromkeys(stats.qa.counts, "statistics over the masks")

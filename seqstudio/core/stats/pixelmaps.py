@@ -24,11 +24,32 @@ MAX_SIZE_GROUPS = 16
 _SCALE = {np.dtype(np.uint8): 255, np.dtype(np.uint16): 65535}
 
 
+#: Images summed in float64 (exact: every partial sum stays below 2**53, as a 16-bit
+#: square is below 2**32) before the sums move to the int64 ones.
+PENDING_LIMIT = 1 << 20
+
+
 @dataclass
 class _Sums:
     count: int
     s1: np.ndarray
     s2: np.ndarray
+    # Not yet in s1/s2: per channel, float64 sums and sums of squares (OpenCV's
+    # accumulate/accumulateSquare add an image without the int64 temporaries).
+    pending: list[np.ndarray] | None = None
+    pending_count: int = 0
+
+    def flush(self) -> None:
+        """Move the pending float64 sums (exact integers) into the int64 ones."""
+        if not self.pending_count:
+            return
+        assert self.pending is not None
+        for c in range(self.s1.shape[2]):
+            self.s1[:, :, c] += self.pending[2 * c].astype(np.int64)
+            self.s2[:, :, c] += self.pending[2 * c + 1].astype(np.int64)
+        for array in self.pending:
+            array.fill(0.0)
+        self.pending_count = 0
 
 
 @dataclass
@@ -40,6 +61,8 @@ class PixelMapAccumulator:
 
     def add(self, category: str, planes: list[np.ndarray]) -> None:
         """Add one image given as its colour planes (1 grey or 3 RGB, uint8 or uint16)."""
+        from seqstudio.core.stats.decode import cv2_module
+
         first = planes[0]
         height, width = first.shape
         key = (category, width, height, len(planes), _SCALE.get(first.dtype, 65535))
@@ -50,15 +73,30 @@ class PixelMapAccumulator:
                 return
             shape = (height, width, len(planes))
             sums = self.groups[key] = _Sums(0, np.zeros(shape, np.int64), np.zeros(shape, np.int64))
+        if sums.pending is None:
+            sums.pending = [np.zeros((height, width), np.float64) for _ in range(2 * len(planes))]
+        cv2 = cv2_module()
         sums.count += 1
         for c, plane in enumerate(planes):
-            wide = plane.astype(np.int64)
-            sums.s1[:, :, c] += wide
-            wide *= wide
-            sums.s2[:, :, c] += wide
+            cv2.accumulate(plane, sums.pending[2 * c])
+            cv2.accumulateSquare(plane, sums.pending[2 * c + 1])
+        sums.pending_count += 1
+        if sums.pending_count >= PENDING_LIMIT:
+            sums.flush()
+
+    def flush(self) -> None:
+        """Make ``s1``/``s2`` of every group complete (see :class:`_Sums`)."""
+        for sums in self.groups.values():
+            sums.flush()
+            sums.pending = None
+
+    def __getstate__(self) -> dict:
+        self.flush()  # a worker's result travels without its float64 buffers
+        return self.__dict__.copy()
 
     def merge(self, other: PixelMapAccumulator) -> None:
         """Add everything ``other`` summed."""
+        other.flush()
         for key, theirs in other.groups.items():
             mine = self.groups.get(key)
             if mine is None:
@@ -72,6 +110,7 @@ class PixelMapAccumulator:
 
     def finalize(self, overall_name: str) -> list[PixelMap]:
         """Mean/std images per folder and size, then per size over all folders."""
+        self.flush()
         maps = [_finish(category, tuple(key), sums) for (category, *key), sums in self._items()]
         totals: dict[tuple[int, int, int, int], _Sums] = {}
         for (_, *key), sums in self._items():
