@@ -65,6 +65,16 @@ def test_every_width_inside_the_range_works(request, seed):
         (([1, 2], (5, 10), 200), {"fit": "zoom"}, ValueError, "fit: 'zoom'"),
         (([1, 2], (5, 10), 200), {"augment": "wild"}, ValueError, "augment"),
         (([1, 2], (5, 10), 200), {"seed": -1}, ValueError, "seed: -1"),
+        (([1, 2], (5, 10), 200), {"seed": 2**63}, ValueError, "seed: 9223372036854775808"),
+        (([1, 2], (5, 10), 200), {"seed": True}, ValueError, "seed: True"),
+        (([1, 2], (5, 10), 200), {"seed": 1.0}, ValueError, "seed: 1.0"),
+        (([1, 2], (5, 10), 200), {"index": -1}, ValueError, "index: -1"),
+        (
+            (np.array([1, 2]), (5, 10), 200),
+            {"index": 2**63},
+            ValueError,
+            "index: 9223372036854775808",
+        ),
     ],
 )
 def test_bad_inputs_name_the_api_parameter(args, kwargs, error, parameter):
@@ -95,7 +105,7 @@ def test_keyword_options():
 
 
 def test_repeated_calls_do_not_rebuild_the_generator(monkeypatch):
-    api._cache.clear()
+    api.clear_cache()
     built = []
     original = SequenceGenerator.__init__
 
@@ -119,3 +129,39 @@ def test_seeded_calls_equal_the_core():
     spec = GenerationSpec(digits="2024", spacing_min=2, spacing_max=8, width=140, seed=9)
     expected = SequenceGenerator(spec).generate(3).image.astype(np.float32) * np.float32(1 / 255)
     assert np.array_equal(image, expected)
+
+
+def test_numpy_integers_are_accepted_as_seeds_and_digits():
+    seeded = generate([2, 0, 2, 4], (2, 8), 140, seed=9, index=3)
+    as_numpy = generate(
+        np.array([2, 0, 2, 4]), (2, 8), np.int64(140), seed=np.int64(9), index=np.uint8(3)
+    )
+    assert as_numpy.tobytes() == seeded.tobytes()
+    assert generate("2024", (2, 8), 140, seed=9, index=3).tobytes() == seeded.tobytes()
+
+
+def test_generate_with_a_seed_equals_the_generator_for_that_seed():
+    spec = GenerationSpec(digits="2024", spacing_min=2, spacing_max=8, width=140, seed=9)
+    generator = SequenceGenerator(spec)
+    for seed in (0, 1, 9, 2**63 - 1):
+        for index in (0, 3, 2**40):
+            want = generator.with_seed(seed).generate(index)
+            got = generator.generate(index, seed=seed)
+            assert got.image.tobytes() == want.image.tobytes() and got.key == want.key
+            assert np.array_equal(got.mask, want.mask) and np.array_equal(got.boxes, want.boxes)
+    for bad in (-1, 2**63, True, 2.0, "1"):
+        with pytest.raises(ValueError, match="^seed: "):
+            generator.generate(0, seed=bad)
+
+
+def test_cached_arguments_do_not_let_non_integers_through():
+    generate([1, 4, 5, 4, 3], (5, 10), 200)  # cached under (…, 5, 10, 200, 28, …)
+    for args, kwargs, parameter in (
+        (((5.0, 10), 200), {}, "spacing_range: 5.0"),
+        (((5, 10), 200.0), {}, "image_width: 200.0"),
+        (((5, 10), 200), {"height": 28.0}, "height: 28.0"),
+        (((True, 10), 200), {}, "spacing_range: True"),
+    ):
+        with pytest.raises(ValueError) as info:
+            generate([1, 4, 5, 4, 3], *args, **kwargs)
+        assert str(info.value).startswith(parameter)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -18,8 +19,8 @@ CACHE_SIZE = 32
 
 _cache: OrderedDict[GenerationSpec, SequenceGenerator] = OrderedDict()
 _cache_lock = threading.Lock()
-#: Seed-0 specs by the classic call's arguments (no augmentation or a preset name).
-_spec_by_arguments: OrderedDict[tuple, GenerationSpec] = OrderedDict()
+#: The same generators by the classic call's arguments (no augmentation or a preset name).
+_by_arguments: OrderedDict[tuple, SequenceGenerator] = OrderedDict()
 
 # The spec's field names as this API calls them.
 _PARAMETERS = {
@@ -89,22 +90,30 @@ def generate_numbers_sequence(
     except (TypeError, ValueError):
         raise SpecError("spacing_range", f"{spacing_range!r} is not a (min, max) pair") from None
     low, high, image_width, height, index = (
-        int(v) if isinstance(v, np.integer) else v for v in (low, high, image_width, height, index)
+        v if type(v) is int else _plain(v) for v in (low, high, image_width, height, index)
     )
     if isinstance(low, int) and isinstance(high, int) and low > high:
         raise SpecError(
             "spacing_range", f"({low}, {high}) has its minimum above its maximum (need min ≤ max)"
         )
     if seed is None:
-        seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
+        seed = secrets.randbits(63)  # from the operating system's entropy, as numpy's own
+    elif type(seed) is not int:
+        seed = _plain(seed)
     try:
         # A call repeated with the same arguments (the usual loop) skips building and
-        # checking its spec again: only the seed changes.
+        # checking its spec again: only the seed changes. Only exact ints and strings
+        # are keys: 200.0 or True equal 200 or 1 as keys but must still be refused.
+        cacheable = (
+            type(low) is int
+            and type(high) is int
+            and type(image_width) is int
+            and type(height) is int
+            and type(fit) is str
+            and (augment is None or type(augment) is str)
+        )
         key = (labels, low, high, image_width, height, fit, augment)
-        cacheable = augment is None or isinstance(augment, str)
-        with _cache_lock:
-            spec = _spec_by_arguments.get(key) if cacheable else None
-            base = _cache.get(spec) if spec is not None else None
+        base = _by_arguments.get(key) if cacheable else None
         if base is None:
             spec = GenerationSpec(
                 digits=labels,
@@ -119,11 +128,10 @@ def generate_numbers_sequence(
             base = _generator(spec)
             if cacheable:
                 with _cache_lock:
-                    _spec_by_arguments[key] = spec
-                    while len(_spec_by_arguments) > CACHE_SIZE:
-                        _spec_by_arguments.popitem(last=False)
-        generator = base if seed == 0 else base.with_seed(seed)
-        image = generator.generate(index, masks=False).image
+                    _by_arguments[key] = base
+                    while len(_by_arguments) > CACHE_SIZE:
+                        _by_arguments.popitem(last=False)
+        image = base.image(index, seed=seed)
     except WidthError as exc:
         raise _width_error(exc, image_width, low, high, len(labels)) from None
     except SpecError as exc:
@@ -131,12 +139,26 @@ def generate_numbers_sequence(
         if field in _PARAMETERS:
             raise SpecError(_PARAMETERS[field] + exc.field[len(field) :], exc.message) from None
         raise
-    return image.astype(np.float32) * np.float32(1 / 255)
+    return np.multiply(image, np.float32(1 / 255), dtype=np.float32)
+
+
+def _plain(value):
+    """A numpy integer as a Python int; anything else unchanged (the spec checks it)."""
+    return int(value) if isinstance(value, np.integer) else value
+
+
+_DIGIT_LABELS = tuple("0123456789")
 
 
 def _digits(digits) -> tuple[str, ...]:
     if isinstance(digits, str):
+        if digits.isascii() and digits.isdigit():  # the usual case: nothing more to check
+            return tuple(digits)
         labels = tuple(digits)
+    elif type(digits) in (list, tuple) and all(type(d) is int and 0 <= d <= 9 for d in digits):
+        labels = tuple([_DIGIT_LABELS[d] for d in digits])
+        if labels:
+            return labels
     else:
         try:
             labels = tuple(digits)
@@ -162,6 +184,13 @@ def _augment(augment) -> tuple:
 
         return load_preset(augment)
     return augment
+
+
+def clear_cache() -> None:
+    """Forget every generator kept for repeated calls (the next call builds its own)."""
+    with _cache_lock:
+        _cache.clear()
+        _by_arguments.clear()
 
 
 def _generator(spec: GenerationSpec) -> SequenceGenerator:

@@ -28,7 +28,7 @@ from seqstudio.core.layout import (
     gap_count,
 )
 from seqstudio.core.sample import Sample, SampleBatch
-from seqstudio.core.spec import MAX_INDEX, GenerationSpec
+from seqstudio.core.spec import MAX_INDEX, MAX_SEED, GenerationSpec
 from seqstudio.core.widths import check_spacing, check_spec_width, glyph_widths, label_members
 
 __all__ = ["SampleBatch", "SequenceGenerator"]
@@ -141,7 +141,7 @@ class SequenceGenerator:
         return list(self.spec.random.labels or self.members)
 
     # ------------------------------------------------------------------ one image
-    def generate(self, index: int = 0, *, masks: bool = True) -> Sample:
+    def generate(self, index: int = 0, *, masks: bool = True, seed: int | None = None) -> Sample:
         """Generate image ``index`` of this spec's run.
 
         Parameters
@@ -150,21 +150,16 @@ class SequenceGenerator:
             Which image (≥ 0). The same (spec, seed, index) always gives the same bytes.
         masks : bool
             Also build the instance mask (slightly slower).
+        seed : int, optional
+            Draw from this seed's run instead of the spec's: the same bytes as
+            ``with_seed(seed).generate(index)``, without building a spec per seed (the
+            classic API draws a fresh seed for every image).
 
         Returns
         -------
         Sample
         """
-        if type(index) is not int or not 0 <= index <= MAX_INDEX:  # the usual case: one test
-            if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or index < 0:
-                raise SpecError("index", f"{brief(index)} is not a whole number ≥ 0")
-            if index > MAX_INDEX:
-                raise SpecError(
-                    "index", f"{brief(int(index))} is outside the allowed range 0 to {MAX_INDEX}"
-                )
-            index = int(index)
-        key = rng.image_key(self.spec.seed, index)
-        rand = rng.ImageRandom(key, self._plan)
+        index, key, rand = self._random(index, seed)
         placed = self._place(rand)
         params: dict = {}
         need_mask = masks or self._augmenter is not None
@@ -187,6 +182,35 @@ class SequenceGenerator:
             mask if masks else None,
             params,
         )
+
+    def image(self, index: int = 0, *, seed: int | None = None) -> np.ndarray:
+        """Only the pixels of image ``index``: ``generate(index, masks=False, seed=seed).image``.
+
+        Without labels, boxes or a :class:`Sample` (what the classic API returns), so
+        slightly faster.
+        """
+        if self._augmenter is not None:  # augmentation moves boxes and masks with the image
+            return self.generate(index, masks=False, seed=seed).image
+        _, _, rand = self._random(index, seed)
+        image = self._render(self._place(rand), rand, {}, False, boxes=False)[0]
+        return 255 - image if self.spec.invert else image
+
+    def _random(self, index, seed) -> tuple[int, int, rng.ImageRandom]:
+        """Checked index, the image's key and its random numbers."""
+        if type(index) is not int or not 0 <= index <= MAX_INDEX:  # the usual case: one test
+            if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or index < 0:
+                raise SpecError("index", f"{brief(index)} is not a whole number ≥ 0")
+            if index > MAX_INDEX:
+                raise SpecError(
+                    "index", f"{brief(int(index))} is outside the allowed range 0 to {MAX_INDEX}"
+                )
+            index = int(index)
+        if seed is None:
+            seed = self.spec.seed
+        elif type(seed) is not int or not 0 <= seed <= MAX_SEED:
+            seed = self.spec.replace(seed=seed).seed  # the spec's own check and message
+        key = rng.image_key(seed, index)
+        return index, key, rng.ImageRandom(key, self._plan)
 
     def __iter__(self) -> Iterator[Sample]:
         index = 0
@@ -298,7 +322,10 @@ class SequenceGenerator:
             ink.append((c0, c1, r0, r1))
         return glyphs, ink, records
 
-    def _render(self, placed: _Placed, rand: rng.ImageRandom, params: dict, masks: bool):
+    def _render(
+        self, placed: _Placed, rand: rng.ImageRandom, params: dict, masks: bool, boxes: bool = True
+    ):
+        """Image, mask (or ``None``) and boxes (``None`` if not asked for and not resampled)."""
         spec = self.spec
         height, width = spec.height, spec.width
         too_wide = placed.strip_width > width
@@ -311,8 +338,7 @@ class SequenceGenerator:
             offset = align_offset(spec, rand, width - placed.strip_width)
             params["offset_x"] = offset
             params["scale_x"] = params["scale_y"] = 1.0
-            image, mask, boxes = _compose(placed, height, width, offset, masks)
-            return image, mask, boxes
+            return _compose(placed, height, width, offset, masks, boxes)
         strip, strip_mask, _ = _compose(placed, height, placed.strip_width, 0, True)
         if spec.fit == "stretch":
             new_w, new_h = width, height
@@ -405,8 +431,11 @@ class SequenceGenerator:
 
 
 # ---------------------------------------------------------------------- pixel work
-def _compose(placed: _Placed, height: int, width: int, offset: int, masks: bool):
-    """Draw the placed glyphs; return the image, the instance mask and the ink boxes.
+def _compose(
+    placed: _Placed, height: int, width: int, offset: int, masks: bool, boxes: bool = True
+):
+    """Draw the placed glyphs; return the image, the instance mask and the ink boxes
+    (``None`` unless ``masks``, ``boxes``).
 
     Where glyph cells overlap (negative gaps) the brighter ink wins each pixel (a
     maximum, so no value wraps around) and that glyph owns the pixel in the mask (the
@@ -415,15 +444,19 @@ def _compose(placed: _Placed, height: int, width: int, offset: int, masks: bool)
     image = np.zeros((height, width), np.uint8)
     count = len(placed.glyphs)
     dtype = np.uint8 if count < 255 else np.uint16
-    boxes = np.fromiter(
-        [
-            v
-            for (c0, c1, r0, r1), x in zip(placed.ink, placed.positions)
-            for v in (x + offset + c0, r0, c1 - c0 + 1, r1 - r0 + 1)
-        ],
-        np.int32,
-        4 * count,
-    ).reshape(count, 4)
+    ink_boxes = (
+        np.fromiter(
+            [
+                v
+                for (c0, c1, r0, r1), x in zip(placed.ink, placed.positions)
+                for v in (x + offset + c0, r0, c1 - c0 + 1, r1 - r0 + 1)
+            ],
+            np.int32,
+            4 * count,
+        ).reshape(count, 4)
+        if boxes
+        else None
+    )
     if placed.overlaps:
         owner2d = np.zeros((height, width), dtype) if masks else None
         for j, (glyph, x) in enumerate(zip(placed.glyphs, placed.positions)):
@@ -432,7 +465,7 @@ def _compose(placed: _Placed, height: int, width: int, offset: int, masks: bool)
             if owner2d is not None:
                 owner2d[:, x : x + glyph.shape[1]][glyph > region] = j + 1
             np.maximum(region, glyph, out=region)
-        return image, owner2d, boxes
+        return image, owner2d, ink_boxes
     owner = np.zeros(width, dtype) if masks else None
     for j, (glyph, x) in enumerate(zip(placed.glyphs, placed.positions)):
         x += offset
@@ -442,7 +475,7 @@ def _compose(placed: _Placed, height: int, width: int, offset: int, masks: bool)
             owner[x : x + w] = j + 1
     # Without overlap each ink pixel belongs to its column's glyph.
     mask = np.multiply(image > 0, owner, dtype=owner.dtype) if owner is not None else None
-    return image, mask, boxes
+    return image, mask, ink_boxes
 
 
 def _resample(strip: np.ndarray, strip_mask: np.ndarray, count: int, new_w: int, new_h: int):
