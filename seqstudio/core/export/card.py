@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from seqstudio.core.export.writers import (
     METADATA,
     YIELD_EVERY,
     YOLO_YAML,
+    let_others_run,
     write_atomic,
 )
 
@@ -328,6 +328,6 @@ def write_card(out_dir: Path, settings: dict, counts: dict[str, int], max_glyphs
         with open(out_dir / split / METADATA, encoding="utf-8") as handle:
             for number, line in enumerate(handle, 1):
                 if number % YIELD_EVERY == 0:
-                    time.sleep(0)  # let the GUI thread take the GIL (see read_records)
+                    let_others_run()
                 params.add_line(line)
     write_atomic(out_dir / CARD_NAME, card_text(settings, counts, max_glyphs, params).encode())

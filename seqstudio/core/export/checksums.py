@@ -56,7 +56,13 @@ def file_list(out: Path, split: str) -> Path:
 def file_line(index: int, rel_path: str, data: bytes) -> str:
     """The file-list line of one file written with ``data``."""
     digest = hashlib.sha256(data).hexdigest()
-    return f'{{"index": {index}, "path": {json.dumps(rel_path)}, "size": {len(data)}, "sha256": "{digest}"}}\n'
+    # Our own names ("train/000042.png") need no JSON escaping: skip json.dumps for them.
+    plain = rel_path.isascii() and rel_path.isprintable() and not _ESCAPED.intersection(rel_path)
+    path = f'"{rel_path}"' if plain else json.dumps(rel_path)
+    return f'{{"index": {index}, "path": {path}, "size": {len(data)}, "sha256": "{digest}"}}\n'
+
+
+_ESCAPED = frozenset('"\\')
 
 
 def hash_file(path: str | Path) -> tuple[int, str]:
