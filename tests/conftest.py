@@ -3,6 +3,9 @@
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Exports and scans with workers > 1 use the process pool even when they are small
+# (left to itself, the engine runs work that a pool would not speed up in-process).
+os.environ.setdefault("SEQSTUDIO_POOL_START_SECONDS", "0")
 
 import pytest  # noqa: E402
 

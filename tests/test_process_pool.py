@@ -127,3 +127,41 @@ def test_an_interrupt_in_the_parent_stops_and_joins_the_workers():
     with pytest.raises(KeyboardInterrupt):
         run_tasks(square, range(100), interrupt, workers=2)
     assert multiprocessing.active_children() == []
+
+
+def test_small_work_stays_in_this_process_unless_a_pool_saves_its_start_up(monkeypatch):
+    from seqstudio.core import process_pool
+
+    monkeypatch.delenv(process_pool.START_SECONDS_ENV, raising=False)
+    monkeypatch.setattr(process_pool, "_server_up", False)
+    assert not process_pool.pool_worth_starting(0.5, 2)  # saves 0.25 s < a cold start
+    assert process_pool.pool_worth_starting(2.0, 2)
+    assert not process_pool.pool_worth_starting(100.0, 1)
+    monkeypatch.setattr(process_pool, "_server_up", True)  # later pools fork in ms
+    assert process_pool.pool_worth_starting(0.5, 2)
+    monkeypatch.setenv(process_pool.START_SECONDS_ENV, "0")
+    assert process_pool.pool_worth_starting(0.001, 2)
+
+
+def test_a_small_export_with_two_workers_runs_in_this_process(tmp_path, monkeypatch):
+    from seqstudio.core import process_pool
+    from seqstudio.core.export import ExportOptions, export_dataset
+    from seqstudio.core.spec import GenerationSpec
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a pool was started for 200 images")
+
+    monkeypatch.delenv(process_pool.START_SECONDS_ENV, raising=False)
+    monkeypatch.setattr(process_pool, "_server_up", False)
+    monkeypatch.setattr(process_pool, "run_tasks", no_pool)
+    spec = GenerationSpec(digits="14543", width=200, seed=1)
+    result = export_dataset(spec, 200, tmp_path / "two", ExportOptions(workers=2))
+    export_dataset(spec, 200, tmp_path / "one", ExportOptions(workers=1))
+    assert result.complete
+    one = sorted(
+        (p.relative_to(tmp_path / "one"), p.read_bytes()) for p in (tmp_path / "one").rglob("*.png")
+    )
+    two = sorted(
+        (p.relative_to(tmp_path / "two"), p.read_bytes()) for p in (tmp_path / "two").rglob("*.png")
+    )
+    assert one == two and len(one) == 200

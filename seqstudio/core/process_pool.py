@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -43,6 +44,12 @@ PRELOAD = (
 )
 #: Seconds between two stop checks while waiting for workers.
 POLL_INTERVAL = 0.05
+#: Seconds until a pool's workers are useful: the first pool of a process waits for the
+#: fork server to import numpy and OpenCV (a spawned pool for its workers to); later
+#: pools fork from the running server.
+COLD_POOL_SECONDS = 0.5
+WARM_POOL_SECONDS = 0.05
+_server_up = False  # a pool was started in this process (the fork server runs)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -64,6 +71,26 @@ def pool_context() -> BaseContext:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(list(PRELOAD))
     return context
+
+
+#: Environment variable that replaces the assumed start-up seconds of a pool (``0``: any
+#: work with more than one worker goes to a pool; the test suite sets it so that small
+#: exports and scans still exercise the pool).
+START_SECONDS_ENV = "SEQSTUDIO_POOL_START_SECONDS"
+
+
+def pool_worth_starting(work_seconds: float, workers: int) -> bool:
+    """Whether ``workers`` processes would finish ``work_seconds`` of one core's work
+    sooner than this process alone, counting the pool's start-up.
+
+    Callers time a first part of their work here (CPU seconds, so that a busy machine
+    does not make it look bigger) and ask this about the rest: a 1,000-image export or
+    scan is done in this process before a fresh fork server has imported OpenCV.
+    """
+    start = WARM_POOL_SECONDS if _server_up else COLD_POOL_SECONDS
+    with contextlib.suppress(KeyError, ValueError):
+        start = float(os.environ[START_SECONDS_ENV])
+    return workers > 1 and work_seconds * (1 - 1 / workers) > start
 
 
 @dataclass
@@ -186,6 +213,8 @@ def run_tasks(
             run.error = run.error or exc
             closed = True
 
+    global _server_up
+    _server_up = _server_up or context.get_start_method() == "forkserver"
     pool = ProcessPoolExecutor(
         workers,
         mp_context=context,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from seqstudio.core.export import writers
 from seqstudio.core.export.checksums import file_list
 from seqstudio.core.export.job import ExportJob
 from seqstudio.core.export.worker import Chunk, ChunkResult, WorkerConfig, WorkerState
+from seqstudio.core.process_pool import pool_worth_starting
 from seqstudio.core.progress import CancelCheck, ProgressTracker
 
 #: Chunks per worker an export is cut into at least (so that no worker is left with a
@@ -214,59 +216,69 @@ def run_chunks(
             stop[0] = outcome.cancelled = True
         return stop[0]
 
+    state = WorkerState(config)  # this process's: inline chunks, and while workers start
     if workers <= 1:
-        _run_inline(job, config, chunks, manifests, tracker, should_stop, outcome)
+        _run_inline(job, state, chunks, manifests, tracker, should_stop, outcome)
+        return
+    # The first chunk runs here, timed in CPU seconds (a busy machine must not make the
+    # work look bigger); a pool starts only if it would save more than its start-up.
+    state.generator(chunks[0].split, chunks[0].line)  # glyph loading is not per image
+    start = time.process_time()
+    if not _run_inline(job, state, chunks[:1], manifests, tracker, should_stop, outcome):
+        return
+    rest = chunks[1:]
+    per_image = (time.process_time() - start) / chunks[0].count
+    if pool_worth_starting(per_image * sum(c.count for c in rest), workers):
+        _run_pool(job, state, config, rest, manifests, tracker, should_stop, outcome, workers)
     else:
-        _run_pool(job, config, chunks, manifests, tracker, should_stop, outcome, workers)
+        _run_inline(job, state, rest, manifests, tracker, should_stop, outcome)
 
 
 def _run_inline(
     job: ExportJob,
-    config: WorkerConfig,
+    state: WorkerState,
     chunks: list[Chunk],
     manifests: Manifests | RepairSink,
     tracker: ProgressTracker,
     should_stop: Callable[[], bool],
     outcome: RunOutcome,
-) -> None:
-    state = WorkerState(config)
+) -> bool:
+    """Run ``chunks`` in this process; whether all of them were recorded."""
     for k, chunk in enumerate(chunks):
         if should_stop():
             _remove_orphans(job, chunks[k:], {})
-            return
+            return False
         try:
             result = state.run(chunk, should_stop)
             manifests.append(chunk, result)
         except OSError as exc:
             outcome.error = exc
             _remove_orphans(job, chunks[k:], {})
-            return
+            return False
         tracker.advance(result.done)
         if result.done < chunk.count:
             _remove_orphans(job, chunks[k:], {chunk.seq: result.done})
-            return
+            return False
+    return True
 
 
-def _run_pool(job, config, chunks, manifests, tracker, should_stop, outcome, workers) -> None:
+def _run_pool(
+    job, state, config, chunks, manifests, tracker, should_stop, outcome, workers
+) -> None:
     from seqstudio.core.export.worker import init_worker, run_chunk
     from seqstudio.core.process_pool import run_tasks
 
-    cut: list[tuple[int, int]] = []  # (seq, images recorded) of a chunk recorded in part
+    cut: list[Chunk] = []  # a chunk recorded in part (its result.done images)
+    done_in_cut: dict[int, int] = {}
 
     def record(chunk: Chunk, result: ChunkResult) -> bool:
         manifests.append(chunk, result)  # OSError (disk full): the chunk's files are orphans
         tracker.advance(result.done)
         if result.done < chunk.count:
-            cut.append((chunk.seq, result.done))
+            cut.append(chunk)
+            done_in_cut[chunk.seq] = result.done
             return False
         return True
-
-    here: list[WorkerState] = []
-
-    def run_here(chunk: Chunk) -> ChunkResult:  # while the workers start
-        if not here:
-            here.append(WorkerState(config))
-        return here[0].run(chunk, should_stop)
 
     run = run_tasks(
         run_chunk,
@@ -276,13 +288,10 @@ def _run_pool(job, config, chunks, manifests, tracker, should_stop, outcome, wor
         initializer=init_worker,
         initargs=(config,),
         should_stop=should_stop,
-        local=run_here,
+        local=lambda chunk: state.run(chunk, should_stop),  # while the workers start
     )
     outcome.error = outcome.error or run.error
-    orphans = chunks[run.delivered : run.submitted]
-    if cut:
-        orphans = [chunks[cut[0][0]], *orphans]
-    _remove_orphans(job, orphans, dict(cut))
+    _remove_orphans(job, [*cut, *chunks[run.delivered : run.submitted]], done_in_cut)
 
 
 def _remove_orphans(job: ExportJob, chunks: list[Chunk], recorded: dict[int, int]) -> None:

@@ -25,8 +25,6 @@ from seqstudio.core.stats.worker import ChunkResult, ChunkTask, init_worker, pro
 PartialCallback = Callable[[DatasetStats], None]
 #: Non-image file names kept as examples in the result.
 MAX_NON_IMAGE_EXAMPLES = 100
-#: Seconds a worker pool takes to be useful (the fork server imports numpy and OpenCV first).
-POOL_START_SECONDS = 0.5
 #: Image paths kept as a seeded sample in the result.
 SAMPLE_IMAGES = 1000
 
@@ -276,11 +274,14 @@ def _workers_worth_starting(
     after_chunk: Callable[[ChunkTask, ChunkResult], None],
 ) -> int:
     """Decode the first chunk here; keep going in this process (return 1) unless a pool
-    would save more than its start-up (:data:`POOL_START_SECONDS`), else ``workers``.
+    would save more than its start-up (:func:`~seqstudio.core.process_pool.pool_worth_starting`),
+    else ``workers``.
 
     Timed in CPU seconds, so that a busy machine does not make the work look bigger
     than it is: a thousand small PNGs take ~0.05 s, far less than a pool's start-up.
     """
+    from seqstudio.core.process_pool import pool_worth_starting
+
     first = next(tasks, None)
     if first is None:
         return 1
@@ -288,8 +289,7 @@ def _workers_worth_starting(
     start = time.process_time()
     after_chunk(first, process_chunk(first))
     rest = (time.process_time() - start) / len(first.rels) * (n_images - len(first.rels))
-    saved = rest * (1 - 1 / workers)
-    return workers if saved > POOL_START_SECONDS else 1
+    return workers if pool_worth_starting(rest, workers) else 1
 
 
 def _run_pool(
