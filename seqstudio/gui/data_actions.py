@@ -52,6 +52,15 @@ from seqstudio.gui.settings import AppSettings
 from seqstudio.gui.workers import Job
 
 DirectoryChooser = Callable[[str, str], str]
+
+
+@dataclass(frozen=True)
+class DownloadStatus:
+    """A status line of the download (which mirror, resuming, verifying), beside its Progress."""
+
+    line: str
+
+
 MESSAGE_WIDTH = 520  # pixels of status-bar text before it is elided (full text in the tooltip)
 
 
@@ -229,7 +238,7 @@ class DataActions(QObject):
             return False
         opts = self.options
 
-        def work(job: Job) -> str:  # Progress, and status lines as str, go to job.report
+        def work(job: Job) -> str:  # reports Progress and DownloadStatus values
             folder = download_mnist(
                 opts.dest,
                 mirrors=opts.mirrors,
@@ -237,7 +246,7 @@ class DataActions(QObject):
                 cancel=job.cancelled,
                 timeout=opts.timeout,
                 manifest=opts.manifest,
-                status=job.report,
+                status=lambda line: job.report(DownloadStatus(line)),
             )
             return str(folder)
 
@@ -258,9 +267,9 @@ class DataActions(QObject):
         """Whether a download thread is alive or its outcome is not delivered yet."""
         return self._job.is_busy()
 
-    def _on_report(self, progress: Progress | str) -> None:
-        if isinstance(progress, str):  # a status line (which mirror, resuming, verifying)
-            self.last_status = progress
+    def _on_report(self, progress: Progress | DownloadStatus) -> None:
+        if isinstance(progress, DownloadStatus):
+            self.last_status = progress.line
             return
         if self._job.is_cancelled():
             return
@@ -308,7 +317,7 @@ class DataActions(QObject):
         return True
 
     def import_folder(self, folder: str | Path) -> None:
-        """Check ``folder`` on the task thread; on success remember it and use it."""
+        """Check ``folder`` on the task queue; on success remember it and use it."""
         folder = str(folder)
         self.settings.set_last_folder("mnist", folder)
         self.import_action.setEnabled(False)

@@ -1,4 +1,4 @@
-"""Opening and saving presets and previews, all file work on the task thread.
+"""Opening and saving presets and previews, all file work on the task queue.
 
 A preset is the spec JSON that the CLI reads (``GenerationSpec.save``/``load``), so
 ``seqstudio generate --spec FILE`` reproduces the preview exactly. Saving a preview writes
@@ -23,14 +23,14 @@ from seqstudio.gui.settings import AppSettings
 
 
 def write_preset(spec: GenerationSpec, path: str | Path) -> str:
-    """Write ``spec`` as a preset file (task thread); return the path."""
+    """Write ``spec`` as a preset file (task queue); return the path."""
     path = Path(path)
     write_atomic(path, (spec.to_json() + "\n").encode("utf-8"))
     return str(path)
 
 
 def write_preview(image: np.ndarray, meta: dict[str, Any], path: str | Path) -> tuple[str, str]:
-    """Write ``image`` as PNG and ``meta`` as JSON beside it (task thread)."""
+    """Write ``image`` as PNG and ``meta`` as JSON beside it (task queue)."""
     from seqstudio.core.cv import encode_png
 
     path = Path(path)

@@ -1,7 +1,7 @@
 """Two splits of the scan, or the scan and another folder, side by side.
 
 Splits are compared from the statistics already computed; another folder is scanned on
-the task thread first. The table lists every compared quantity with its distance
+the task queue first. The table lists every compared quantity with its distance
 (:mod:`seqstudio.core.stats.compare`), the largest first.
 """
 
@@ -110,7 +110,7 @@ class CompareView(QWidget):
         self._on_choice()
 
     def compare_folder(self, folder: str) -> None:
-        """Scan ``folder`` on the task thread and offer it as B."""
+        """Scan ``folder`` on the task queue and offer it as B."""
         self.verdict.setText(f"scanning {folder}…")
         workers = self._workers
         self._tasks.run(
@@ -161,7 +161,7 @@ class CompareView(QWidget):
         (ga, la, na), (gb, lb, nb) = picked
         self._asked += 1
         asked = self._asked
-        # Label histograms can hold 100,000s of labels: compared on the task thread.
+        # Label histograms can hold 100,000s of labels: compared on the task queue.
         self._tasks.run(
             lambda _job: compare_groups(ga, gb, la, lb, (na, nb)),
             lambda comparison: self._show(asked, comparison),

@@ -294,7 +294,7 @@ class InspectorPanel(QWidget):
             self.save(kind, path)
 
     def save(self, kind: str, path: str) -> None:
-        """Write the statistics as ``"json"`` or ``"csv"`` on the task thread."""
+        """Write the statistics as ``"json"`` or ``"csv"`` on the task queue."""
         text = self.table.to_json() if kind == "json" else self.table.to_csv()
         self.tasks.run(
             lambda _job: _write_text(path, text),

@@ -7,7 +7,7 @@ only, never masks) together with its tags file; filters run on a second worker
 and mask overlays on request). The GUI thread only sets icons and captions.
 
 Tagging: with thumbnails selected, **B** toggles ``bad``, **A** toggles ``ambiguous`` and
-**T** asks for a free-text tag; tags are saved (on the task thread) to
+**T** asks for a free-text tag; tags are saved (on the task queue) to
 ``DIR/seqstudio-tags.json`` (:mod:`seqstudio.core.stats.tags`).
 """
 
@@ -302,7 +302,7 @@ class SampleGallery(QWidget):
         return rows
 
     def tag_selected(self, tag: str) -> None:
-        """Toggle ``tag`` on the selected images and save the tags file (task thread).
+        """Toggle ``tag`` on the selected images and save the tags file (task queue).
 
         All selected images get the tag, unless all of them have it already: then it is
         removed from all of them.
@@ -372,7 +372,7 @@ class SampleGallery(QWidget):
             self.save_grid(path)
 
     def save_grid(self, path: str) -> None:
-        """Write the current page as a PNG grid with the CLI's renderer (task thread)."""
+        """Write the current page as a PNG grid with the CLI's renderer (task queue)."""
         if self.index is None or not self.page_items():
             return
         root = self.index.root

@@ -3,7 +3,7 @@
 Per-digit and per-image operations sit in two separate groups; each op has an enable box,
 a probability, an editor per parameter (unit, range and help in the tooltip) and "solo" /
 "sweep" buttons. A preset menu loads ``none``, the bundled presets or a preset file (on the
-task thread). The preset button always names what the current pipeline *is*: the preset it
+task queue). The preset button always names what the current pipeline *is*: the preset it
 equals, or "custom" once it differs from every preset (re-derived on every change, so an
 opened spec that uses scan-like reads "scan-like").
 """
@@ -54,14 +54,14 @@ def preset_names() -> list[str]:
 
 
 def _load_bundled_presets() -> dict[str, tuple]:
-    """Every bundled preset's ops, by name (runs on the task thread)."""
+    """Every bundled preset's ops, by name (runs on the task queue)."""
     from seqstudio.core.augment.presets import load_preset
 
     return {name: load_preset(name) for name in preset_names()}
 
 
 def _load_preset(name_or_path: str) -> list[dict[str, Any]]:
-    """Load a preset's ops as JSON dicts (runs on the task thread)."""
+    """Load a preset's ops as JSON dicts (runs on the task queue)."""
     from seqstudio.core.augment.presets import load_preset
 
     return [op.to_dict() for op in load_preset(name_or_path)]
@@ -207,7 +207,7 @@ class AugmentPanel(SpecPanel):
         self.preset_actions["from file"] = action
 
     def apply_preset(self, name_or_path: str) -> None:
-        """Replace the pipeline with a preset (``"none"`` clears it); loads on the task thread."""
+        """Replace the pipeline with a preset (``"none"`` clears it); loads on the task queue."""
         if name_or_path == "none":
             self.model.set_values(augment=())
             self.presetApplied.emit("none")
