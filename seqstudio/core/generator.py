@@ -8,7 +8,7 @@ processes, always with the same bytes.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from itertools import accumulate
 from operator import add
 from typing import NamedTuple
@@ -43,10 +43,9 @@ class _Placed(NamedTuple):
 
     labels: tuple[str, ...]
     glyph_indices: list[int]
-    glyphs: list[np.ndarray]  # (height, w) uint8 slices, already cropped
-    ink: list[
-        tuple[int, int, int, int]
-    ]  # per glyph: first/last ink col (in slice), first/last ink row
+    glyphs: Sequence[np.ndarray]  # (height, w) uint8 slices, already cropped
+    # per glyph: first/last ink col (in slice), first/last ink row
+    ink: Sequence[tuple[int, int, int, int]]
     gaps: list[int]
     positions: list[int]  # x of each glyph in the laid-out strip
     strip_width: int
@@ -90,7 +89,7 @@ class SequenceGenerator:
         # For one image at a time, Python lists and cached glyph views: it reads a few
         # entries, which costs less than numpy indexing.
         self._member_lists = {label: m.tolist() for label, m in self.members.items()}
-        self._laid_out: dict[int, tuple[np.ndarray, tuple[int, int, int, int]]] = {}
+        self._laid_out: dict[int, tuple[np.ndarray, tuple[int, int, int, int], int]] = {}
         self._check_labels()
         self._plan = _draw_plan(spec)
         fixed = [self._member_lists[label] for label in spec.digits] if spec.random is None else []
@@ -253,12 +252,11 @@ class SequenceGenerator:
         if self._augmenter is None:
             laid_out = self._laid_out
             entries = [laid_out.get(g) or self._lay_out(g) for g in glyph_indices]
-            glyphs = [glyph for glyph, _ in entries]
-            ink = [extent for _, extent in entries]
+            glyphs, ink, widths = zip(*entries) if entries else ((), (), ())
             records = None
         else:
             glyphs, ink, records = self._augment_glyphs(glyph_indices, rand)
-        widths = [glyph.shape[1] for glyph in glyphs]
+            widths = tuple(glyph.shape[1] for glyph in glyphs)
         count = gap_count(spec, len(glyphs))
         if spec.fit == "exact":
             gaps = exact_gaps(spec, rand, count, spec.width - sum(widths))
@@ -294,14 +292,15 @@ class SequenceGenerator:
             overlaps,
         )
 
-    def _lay_out(self, g: int) -> tuple[np.ndarray, tuple[int, int, int, int]]:
-        """Glyph ``g`` as laid out (cropped to its ink with ``crop``) and its ink extent
-        (first/last column, first/last row) in that view; cached per glyph."""
+    def _lay_out(self, g: int) -> tuple[np.ndarray, tuple[int, int, int, int], int]:
+        """Glyph ``g`` as laid out (cropped to its ink with ``crop``), its ink extent
+        (first/last column, first/last row) in that view and its width; cached per glyph."""
         c0, c1, r0, r1 = self.pool.ink_extents[g].tolist()
         if self.spec.crop:
-            entry = (self.pool.images[g, :, c0 : c1 + 1], (0, c1 - c0, r0, r1))
+            glyph, ink = self.pool.images[g, :, c0 : c1 + 1], (0, c1 - c0, r0, r1)
         else:
-            entry = (self.pool.glyph(g), (c0, c1, r0, r1))
+            glyph, ink = self.pool.glyph(g), (c0, c1, r0, r1)
+        entry = (glyph, ink, int(glyph.shape[1]))
         self._laid_out[g] = entry
         return entry
 
