@@ -10,7 +10,9 @@ records (a numpy ``void`` view of the output). Pasting glyph ``j`` of every imag
 chunk is then one fancy-index assignment of whole rows, and slots are pasted left to
 right: a glyph's zero tail is overwritten by the next glyph, which starts at or after
 the end of its ink (gaps are ≥ 0 on this path). Images whose last record would run past
-the right edge are pasted into a padded scratch buffer and copied out.
+the right edge are pasted into a padded scratch buffer and copied out. Instance masks
+follow from the images: an ink pixel belongs to the last glyph that starts at or before
+its column.
 """
 
 from __future__ import annotations
@@ -30,43 +32,38 @@ _tables: weakref.WeakKeyDictionary[GlyphPool, dict] = weakref.WeakKeyDictionary(
 _tables_lock = threading.Lock()
 
 
-def _glyph_table(pool: GlyphPool, crop: bool, ink: bool) -> np.ndarray:
-    """Glyphs left-aligned in rows of ``max_width`` bytes; built once per pool and kind.
+def _glyph_table(pool: GlyphPool, crop: bool) -> np.ndarray:
+    """Glyphs left-aligned in rows of ``max_width`` bytes; built once per pool and ``crop``.
 
     ``(N, height, max_width)`` uint8, C-contiguous: glyph ``i`` starts at column 0 (its
-    first ink column with ``crop``), columns past its drawn width are 0. With ``ink``,
-    1 where the glyph has ink, else 0 (for masks). Lives as long as the pool.
+    first ink column with ``crop``), columns past its drawn width are 0. Lives as long as
+    the pool (the pool's own array when it already has that form).
     """
-    key = (crop, ink)
     with _tables_lock:
-        cached = _tables.setdefault(pool, {}).get(key)
+        cached = _tables.setdefault(pool, {}).get(crop)
     if cached is not None:
         return cached
-    if ink:
-        table = (_glyph_table(pool, crop, False) > 0).view(np.uint8)
+    images = pool.images
+    max_width = images.shape[2]
+    if crop:
+        extents = pool.ink_extents
+        first, widths = extents[:, 0], extents[:, 1] - extents[:, 0] + 1
     else:
-        images = pool.images
-        max_width = images.shape[2]
-        if crop:
-            extents = pool.ink_extents
-            first, widths = extents[:, 0], extents[:, 1] - extents[:, 0] + 1
-        else:
-            first, widths = np.zeros(len(pool), np.int64), pool.widths
-        if not crop and bool(np.all(widths == max_width)):
-            table = np.ascontiguousarray(images)
-        else:
-            table = np.zeros(images.shape, np.uint8)
-            columns = np.arange(max_width)
-            for start in range(0, len(table), 8192):  # in parts: no pool-sized temporaries
-                part = slice(start, start + 8192)
-                out, shifts = table[part], first[part]
-                for shift in np.unique(shifts).tolist():  # at most max_width groups
-                    group = np.flatnonzero(shifts == shift)
-                    out[group, :, : max_width - shift] = images[part][group, :, shift:]
-                out *= (columns[None, :] < np.asarray(widths[part])[:, None])[:, None, :]
-    table.setflags(write=False)
+        first, widths = np.zeros(len(pool), np.int64), pool.widths
+    if not crop and bool(np.all(widths == max_width)):
+        table = np.ascontiguousarray(images)
+    else:
+        table = np.zeros(images.shape, np.uint8)
+        columns = np.arange(max_width)
+        for start in range(0, len(table), 8192):  # in parts: no pool-sized temporaries
+            part = slice(start, start + 8192)
+            out, shifts = table[part], first[part]
+            for shift in np.unique(shifts).tolist():  # at most max_width groups
+                group = np.flatnonzero(shifts == shift)
+                out[group, :, : max_width - shift] = images[part][group, :, shift:]
+            out *= (columns[None, :] < np.asarray(widths[part])[:, None])[:, None, :]
     with _tables_lock:
-        return _tables[pool].setdefault(key, table)
+        return _tables[pool].setdefault(crop, table)
 
 
 #: Output columns per internal chunk (4,096 images at width 200): the random draws and the
@@ -121,11 +118,9 @@ def vectorised_batch(
         chunk_glyphs, positions, chunk_boxes, chunk_gaps, chunk_offsets = _layout_chunk(
             spec, pool, members, start + first, last - first
         )
-        _paste(images[first:last], _glyph_table(pool, spec.crop, False), chunk_glyphs, positions)
+        _paste(images[first:last], _glyph_table(pool, spec.crop), chunk_glyphs, positions)
         if mask_array is not None:
-            _paste(
-                mask_array[first:last], _glyph_table(pool, spec.crop, True), chunk_glyphs, positions
-            )
+            _owner_masks(images[first:last], mask_array[first:last], positions)
         boxes.extend(chunk_boxes)
         glyphs.extend(chunk_glyphs)
         gaps.extend(tuple(g) for g in chunk_gaps.tolist())
@@ -215,9 +210,8 @@ def _layout_chunk(
 def _paste(out: np.ndarray, table: np.ndarray, glyphs: np.ndarray, positions: np.ndarray) -> None:
     """Paste table rows ``glyphs`` at columns ``positions`` into the zeroed ``out``.
 
-    ``out`` is ``(count, height, width)``, C-contiguous; ``table`` ``(N, height,
-    max_width)`` uint8 (see :func:`_glyph_table`). A uint16 ``out`` (masks) receives
-    ``j + 1`` where glyph ``j`` has ink (``table`` holds 0/1).
+    ``out`` is ``(count, height, width)`` uint8, C-contiguous; ``table`` ``(N, height,
+    max_width)`` uint8 (see :func:`_glyph_table`).
     """
     count, height, width = out.shape
     n = glyphs.shape[1]
@@ -244,15 +238,28 @@ def _paste_rows(
     """Paste into images ``images`` of ``out``, whose rows hold every glyph's table row."""
     _, height, width = out.shape
     max_width = table.shape[2]
-    itemsize = out.dtype.itemsize
-    record = np.dtype((np.void, max_width * itemsize))
-    # Every max_width-wide run of out, starting at any element: overlapping records.
-    runs = np.ndarray(
-        (out.size - max_width + 1,), record, buffer=out.reshape(-1), strides=(itemsize,)
-    )
+    record = np.dtype((np.void, max_width))
+    # Every max_width-byte run of out, starting at any byte: overlapping records.
+    runs = np.ndarray((out.size - max_width + 1,), record, buffer=out.reshape(-1), strides=(1,))
     rows = (np.asarray(images, np.int64)[:, None] * height + np.arange(height)) * width
     for j in range(glyphs.shape[1]):
-        block = table[glyphs[:, j]]
-        if itemsize > 1:  # masks: glyph j's ink is j + 1
-            block = np.multiply(block, j + 1, dtype=out.dtype)
-        runs[(rows + positions[:, j : j + 1]).reshape(-1)] = block.view(record).reshape(-1)
+        block = table[glyphs[:, j]].view(record).reshape(-1)
+        runs[(rows + positions[:, j : j + 1]).reshape(-1)] = block
+
+
+def _owner_masks(images: np.ndarray, masks_out: np.ndarray, positions: np.ndarray) -> None:
+    """Instance masks: ``j + 1`` on the ink of glyph ``j`` (``images`` before inversion).
+
+    Glyph ``j`` owns the columns from its start to the next glyph's (gaps are ≥ 0 on
+    this path, so its ink lies there and only there), so the owner of a column is the
+    number of glyphs starting at or before it: a running sum of start marks.
+    """
+    count, _, width = images.shape
+    step = max(1, PASTE_COLUMNS // width)
+    for first in range(0, count, step):
+        part = slice(first, first + step)
+        starts = positions[part]
+        marks = np.zeros((len(starts), width), np.uint16)
+        marks[np.arange(len(starts))[:, None], starts] = 1
+        owner = np.cumsum(marks, axis=1, dtype=np.uint16)
+        np.multiply(images[part] > 0, owner[:, None, :], out=masks_out[part])
