@@ -25,6 +25,12 @@ def test_batch_equals_one_at_a_time_across_chunks(width):
         assert np.array_equal(batch.images[k], single.image)
         assert np.array_equal(batch.masks[k], single.mask)
         assert np.array_equal(batch.boxes[k], single.boxes)
+    # The stacked layout holds the same values as the per-image records.
+    layout = batch.layout
+    assert layout.boxes.dtype == np.int32 and np.array_equal(layout.boxes, np.stack(batch.boxes))
+    assert np.array_equal(layout.glyph_indices, np.stack(batch.glyph_indices))
+    assert layout.gaps.tolist() == [list(g) for g in batch.gaps]
+    assert layout.offsets.tolist() == [p["offset_x"] for p in batch.params]
 
 
 def test_working_memory_is_bounded_by_the_chunk_not_the_count():

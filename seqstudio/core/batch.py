@@ -25,7 +25,7 @@ import numpy as np
 from seqstudio.core import rng
 from seqstudio.core.glyphs import GlyphPool
 from seqstudio.core.layout import fit_gap_rows, gap_count
-from seqstudio.core.sample import SampleBatch
+from seqstudio.core.sample import BatchLayout, SampleBatch
 from seqstudio.core.spec import GenerationSpec
 
 _tables: weakref.WeakKeyDictionary[GlyphPool, dict] = weakref.WeakKeyDictionary()
@@ -108,57 +108,63 @@ def vectorised_batch(
     # Zeroed by the allocator, page by page as they are first written: no separate pass.
     images = np.zeros((count, spec.height, spec.width), np.uint8)
     mask_array = np.zeros((count, spec.height, spec.width), np.uint16) if masks else None
-    boxes: list[np.ndarray] = []
-    glyphs: list[np.ndarray] = []
-    gaps: list[tuple[int, ...]] = []
-    params: list[dict] = []
+    n = len(spec.digits)
+    boxes = np.empty((count, n, 4), np.int32)
+    glyphs = np.empty((count, n), np.int64)
+    gaps = np.empty((count, gap_count(spec, n)), np.int64)
+    offsets = np.empty(count, np.int64)
     step = chunk_images(spec.width)
     for first in range(0, count, step):
         last = min(first + step, count)
-        chunk_glyphs, positions, chunk_boxes, chunk_gaps, chunk_offsets = _layout_chunk(
-            spec, pool, members, start + first, last - first
+        positions = _layout_chunk(
+            spec,
+            pool,
+            members,
+            start + first,
+            BatchLayout(
+                boxes[first:last], glyphs[first:last], gaps[first:last], offsets[first:last]
+            ),
         )
-        _paste(images[first:last], _glyph_table(pool, spec.crop), chunk_glyphs, positions)
+        _paste(images[first:last], _glyph_table(pool, spec.crop), glyphs[first:last], positions)
         if mask_array is not None:
             _owner_masks(images[first:last], mask_array[first:last], positions)
-        boxes.extend(chunk_boxes)
-        glyphs.extend(chunk_glyphs)
-        gaps.extend(tuple(g) for g in chunk_gaps.tolist())
-        params.extend(
-            {"offset_x": o, "scale_x": 1.0, "scale_y": 1.0} for o in chunk_offsets.tolist()
-        )
     if spec.invert:
         np.subtract(255, images, out=images)
     return SampleBatch(
         start=start,
         images=images,
         labels=["".join(spec.digits)] * count,
-        boxes=boxes,
-        glyph_indices=glyphs,
+        boxes=list(boxes),
+        glyph_indices=list(glyphs),
         masks=mask_array,
-        gaps=gaps,
-        params=params,
+        gaps=list(map(tuple, gaps.tolist())),
+        params=[{"offset_x": o, "scale_x": 1.0, "scale_y": 1.0} for o in offsets.tolist()],
+        layout=BatchLayout(boxes, glyphs, gaps, offsets),
     )
 
 
 def _layout_chunk(
-    spec: GenerationSpec, pool: GlyphPool, members: dict[str, np.ndarray], start: int, count: int
-):
-    """Draw and lay out images ``start`` … ``start + count − 1`` (no pixels).
+    spec: GenerationSpec,
+    pool: GlyphPool,
+    members: dict[str, np.ndarray],
+    start: int,
+    out: BatchLayout,
+) -> np.ndarray:
+    """Draw and lay out images ``start`` … ``start + len(out.offsets) − 1`` (no pixels).
 
-    Returns glyphs ``(count, n)``, the column where each glyph's table row starts
-    ``(count, n)``, boxes ``(count, n, 4)`` int32, gaps ``(count, gaps)`` and offsets
-    ``(count,)``.
+    Fills ``out`` and returns the column where each glyph's table row starts,
+    ``(count, n)``.
     """
     width = spec.width
     labels = spec.digits
     n = len(labels)
+    count = len(out.offsets)
     keys = rng.image_keys(spec.seed, np.arange(start, start + count, dtype=np.uint64))
 
     # Glyphs: one draw per position from that label's members.
     sizes = np.array([len(members[label]) for label in labels], np.int64)
     picks = rng.integers(keys, rng.STREAM_GLYPHS, n, 0, sizes - 1)
-    glyphs = np.empty((count, n), np.int64)
+    glyphs = out.glyph_indices
     for j, label in enumerate(labels):
         glyphs[:, j] = members[label][picks[:, j]]
     ink = pool.ink_extents[glyphs]  # (count, n, 4): c0, c1, r0, r1
@@ -199,12 +205,13 @@ def _layout_chunk(
         positions[:, 0] = offset + lead
         np.cumsum(advance[:, :-1], axis=1, out=positions[:, 1:])
         positions[:, 1:] += positions[:, :1]
-    ink_x = positions if spec.crop else positions + ink[..., 0]
-    boxes = np.stack(
-        [ink_x, ink[..., 2], ink[..., 1] - ink[..., 0] + 1, ink[..., 3] - ink[..., 2] + 1],
-        axis=2,
-    ).astype(np.int32)
-    return glyphs, positions, boxes, gaps, offset
+    out.boxes[..., 0] = positions if spec.crop else positions + ink[..., 0]
+    out.boxes[..., 1] = ink[..., 2]
+    out.boxes[..., 2] = ink[..., 1] - ink[..., 0] + 1
+    out.boxes[..., 3] = ink[..., 3] - ink[..., 2] + 1
+    out.gaps[...] = gaps
+    out.offsets[...] = offset
+    return positions
 
 
 def _paste(out: np.ndarray, table: np.ndarray, glyphs: np.ndarray, positions: np.ndarray) -> None:

@@ -124,6 +124,31 @@ class Sample:
 
 
 @dataclass(frozen=True, eq=False)
+class BatchLayout:
+    """Where the glyphs of a batch of one fixed sequence went, as arrays.
+
+    The same values as :attr:`SampleBatch.boxes`, ``glyph_indices``, ``gaps`` and the
+    ``offset_x`` of ``params``, stacked (no per-image objects to stack again).
+
+    Attributes
+    ----------
+    boxes : numpy.ndarray
+        ``(count, n, 4)`` int32 ``[x, y, w, h]``.
+    glyph_indices : numpy.ndarray
+        ``(count, n)`` int64.
+    gaps : numpy.ndarray
+        ``(count, gaps)`` int64.
+    offsets : numpy.ndarray
+        ``(count,)`` int64 left padding.
+    """
+
+    boxes: np.ndarray
+    glyph_indices: np.ndarray
+    gaps: np.ndarray
+    offsets: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
 class SampleBatch:
     """Many images of one spec, stacked.
 
@@ -145,6 +170,9 @@ class SampleBatch:
         Realised gaps per image (as :attr:`Sample.gaps`).
     params : list of dict, optional
         Realised parameters per image (as :attr:`Sample.params`).
+    layout : BatchLayout, optional
+        The boxes, glyphs, gaps and offsets as arrays: set by the vectorised path
+        (fixed sequences, every image with the same number of glyphs).
     """
 
     start: int
@@ -155,6 +183,7 @@ class SampleBatch:
     masks: np.ndarray | None
     gaps: list[tuple[int, ...]] | None = None
     params: list[dict] | None = None
+    layout: BatchLayout | None = None
 
     def __len__(self) -> int:
         return int(self.images.shape[0])
