@@ -8,15 +8,15 @@ processes, always with the same bytes.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from itertools import accumulate
 from operator import add
-from typing import NamedTuple
 
 import numpy as np
 
 from seqstudio.core import memory, rng
 from seqstudio.core.batch import vectorised_batch
+from seqstudio.core.compose import Placed, compose, ink_extent, pad_rows, resample
 from seqstudio.core.errors import SpecError, brief
 from seqstudio.core.glyphs import GlyphPool, GlyphSource, open_source
 from seqstudio.core.layout import (
@@ -36,21 +36,6 @@ __all__ = ["SampleBatch", "SequenceGenerator"]
 #: Bytes per glyph of the lookups one-at-a-time generation keeps (members as Python
 #: lists, a cached view and ink extent per glyph drawn; ~300 measured with tracemalloc).
 LOOKUP_BYTES = 320
-
-
-class _Placed(NamedTuple):
-    """Glyphs chosen and laid out for one image, before any pixel is drawn."""
-
-    labels: tuple[str, ...]
-    glyph_indices: list[int]
-    glyphs: Sequence[np.ndarray]  # (height, w) uint8 slices, already cropped
-    # per glyph: first/last ink col (in slice), first/last ink row
-    ink: Sequence[tuple[int, int, int, int]]
-    gaps: list[int]
-    positions: list[int]  # x of each glyph in the laid-out strip
-    strip_width: int
-    glyph_records: list | None = None  # realised digit-op values per glyph (augmenter)
-    overlaps: bool = False  # some gap is negative: glyph cells overlap
 
 
 class SequenceGenerator:
@@ -239,7 +224,7 @@ class SequenceGenerator:
             for k in range(length)
         )
 
-    def _place(self, rand: rng.ImageRandom) -> _Placed:
+    def _place(self, rand: rng.ImageRandom) -> Placed:
         spec = self.spec
         labels = self._draw_labels(rand)
         if spec.random is None:  # fixed digits: the same lists every time
@@ -280,7 +265,7 @@ class SequenceGenerator:
             right = max(p + w for p, w in zip(positions, widths))
             positions = [p - left for p in positions]
             strip_width = max(right, strip_width) - left
-        return _Placed(
+        return Placed(
             labels,
             glyph_indices,
             glyphs,
@@ -313,7 +298,7 @@ class SequenceGenerator:
                 self.pool.glyph(g), rand, j
             )
             records.append(glyph_records)
-            c0, c1, r0, r1 = _ink_extent(glyph)
+            c0, c1, r0, r1 = ink_extent(glyph)
             if self.spec.crop:
                 glyph = glyph[:, c0 : c1 + 1]
                 c1, c0 = c1 - c0, 0
@@ -322,14 +307,14 @@ class SequenceGenerator:
         return glyphs, ink, records
 
     def _render(
-        self, placed: _Placed, rand: rng.ImageRandom, params: dict, masks: bool, boxes: bool = True
+        self, placed: Placed, rand: rng.ImageRandom, params: dict, masks: bool, boxes: bool = True
     ):
         """Image, mask (or ``None``) and boxes (``None`` if not asked for and not resampled)."""
         spec = self.spec
         height, width = spec.height, spec.width
         too_wide = placed.strip_width > width
-        resample = spec.fit == "stretch" or (spec.fit in ("scale", "pad") and too_wide)
-        if not resample:
+        resampling = spec.fit == "stretch" or (spec.fit in ("scale", "pad") and too_wide)
+        if not resampling:
             if too_wide:  # strict/exact: only reachable if a hook widened glyphs past its bound
                 raise SpecError(
                     "width", f"{width} is too small for this sequence ({placed.strip_width} px)"
@@ -337,8 +322,9 @@ class SequenceGenerator:
             offset = align_offset(spec, rand, width - placed.strip_width)
             params["offset_x"] = offset
             params["scale_x"] = params["scale_y"] = 1.0
-            return _compose(placed, height, width, offset, masks, boxes)
-        strip, strip_mask, _ = _compose(placed, height, placed.strip_width, 0, True)
+            return compose(placed, height, width, offset, masks, boxes)
+        strip, strip_mask, _ = compose(placed, height, placed.strip_width, 0, True)
+        assert strip_mask is not None  # asked for
         if spec.fit == "stretch":
             new_w, new_h = width, height
         else:
@@ -346,15 +332,15 @@ class SequenceGenerator:
             new_w, new_h = width, max(1, round(height * scale))
         params["scale_x"] = new_w / placed.strip_width
         params["scale_y"] = new_h / height
-        image, mask, boxes = _resample(strip, strip_mask, len(placed.glyphs), new_w, new_h)
+        image, mask, ink_boxes = resample(strip, strip_mask, len(placed.glyphs), new_w, new_h)
         if new_h < height:
             top = (height - new_h) // 2
             params["offset_y"] = top
-            image = _pad_rows(image, height, top)
-            mask = _pad_rows(mask, height, top)
-            boxes[:, 1] += top
+            image = pad_rows(image, height, top)
+            mask = pad_rows(mask, height, top)
+            ink_boxes[:, 1] += top
         params["offset_x"] = 0
-        return image, mask, boxes
+        return image, mask, ink_boxes
 
     # ------------------------------------------------------------------ many images
     def batch(self, start: int, count: int, *, masks: bool = False) -> SampleBatch:
@@ -427,96 +413,6 @@ class SequenceGenerator:
         twin = copy.copy(self)
         twin.spec = self.spec.replace(seed=seed)
         return twin
-
-
-# ---------------------------------------------------------------------- pixel work
-def _compose(
-    placed: _Placed, height: int, width: int, offset: int, masks: bool, boxes: bool = True
-):
-    """Draw the placed glyphs; return the image, the instance mask and the ink boxes
-    (``None`` unless ``masks``, ``boxes``).
-
-    Where glyph cells overlap (negative gaps) the brighter ink wins each pixel (a
-    maximum, so no value wraps around) and that glyph owns the pixel in the mask (the
-    left one on a tie); boxes are each glyph's own ink, hidden parts included.
-    """
-    image = np.zeros((height, width), np.uint8)
-    count = len(placed.glyphs)
-    dtype = np.uint8 if count < 255 else np.uint16
-    ink_boxes = (
-        np.fromiter(
-            [
-                v
-                for (c0, c1, r0, r1), x in zip(placed.ink, placed.positions)
-                for v in (x + offset + c0, r0, c1 - c0 + 1, r1 - r0 + 1)
-            ],
-            np.int32,
-            4 * count,
-        ).reshape(count, 4)
-        if boxes
-        else None
-    )
-    if placed.overlaps:
-        owner2d = np.zeros((height, width), dtype) if masks else None
-        for j, (glyph, x) in enumerate(zip(placed.glyphs, placed.positions)):
-            x += offset
-            region = image[:, x : x + glyph.shape[1]]
-            if owner2d is not None:
-                owner2d[:, x : x + glyph.shape[1]][glyph > region] = j + 1
-            np.maximum(region, glyph, out=region)
-        return image, owner2d, ink_boxes
-    owner = np.zeros(width, dtype) if masks else None
-    for j, (glyph, x) in enumerate(zip(placed.glyphs, placed.positions)):
-        x += offset
-        w = glyph.shape[1]
-        image[:, x : x + w] = glyph
-        if owner is not None:
-            owner[x : x + w] = j + 1
-    # Without overlap each ink pixel belongs to its column's glyph.
-    mask = np.multiply(image > 0, owner, dtype=owner.dtype) if owner is not None else None
-    return image, mask, ink_boxes
-
-
-def _resample(strip: np.ndarray, strip_mask: np.ndarray, count: int, new_w: int, new_h: int):
-    """Resize a laid-out strip; boxes and mask follow the ink exactly.
-
-    Each glyph's ink indicator is resized with the same interpolation as the image, so
-    every output pixel that received ink from glyph k has a positive indicator k; boxes
-    are the extent of those pixels where the image has ink, and the mask gives each ink
-    pixel to the glyph that contributed most.
-    """
-    from seqstudio.core.cv import cv2
-
-    shrinking = new_w < strip.shape[1]
-    interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
-    image = cv2.resize(strip, (new_w, new_h), interpolation=interpolation)
-    indicators = np.zeros((count + 1, new_h, new_w), np.float32)
-    for k in range(1, count + 1):
-        ink = (strip_mask == k).astype(np.float32)
-        indicators[k] = cv2.resize(ink, (new_w, new_h), interpolation=interpolation)
-    inked = image > 0
-    owner = indicators.argmax(axis=0)
-    mask = np.where(inked, owner, 0).astype(strip_mask.dtype)
-    boxes = np.zeros((count, 4), np.int32)
-    for k in range(1, count + 1):
-        ys, xs = np.nonzero((indicators[k] > 0) & inked)
-        if len(xs):
-            boxes[k - 1] = (xs.min(), ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1)
-    return image, mask, boxes
-
-
-def _pad_rows(array: np.ndarray, height: int, top: int) -> np.ndarray:
-    out = np.zeros((height, array.shape[1]), array.dtype)
-    out[top : top + array.shape[0]] = array
-    return out
-
-
-def _ink_extent(glyph: np.ndarray) -> tuple[int, int, int, int]:
-    cols = np.flatnonzero(glyph.any(axis=0))
-    rows = np.flatnonzero(glyph.any(axis=1))
-    if len(cols) == 0:
-        return 0, glyph.shape[1] - 1, 0, glyph.shape[0] - 1
-    return int(cols[0]), int(cols[-1]), int(rows[0]), int(rows[-1])
 
 
 def _draw_plan(spec: GenerationSpec) -> rng.DrawPlan | None:

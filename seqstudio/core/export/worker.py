@@ -271,15 +271,17 @@ class WorkerState:
         """Manifest records of the first ``n`` images of a fixed-sequence batch."""
         if n == 0:
             return ""
-        glyphs = np.stack(batch.glyph_indices[:n])
+        placed = batch.layout  # the vectorised batch's arrays: nothing to stack
+        assert placed is not None  # set by every vectorised batch of n > 0 images
+        glyphs = placed.glyph_indices[:n]
         start = batch.start
         return records.fixed_sequence_records(
             **head,
             masks=self.config.masks,
             labels=gen.spec.digits,
-            boxes=np.stack(batch.boxes[:n]),
-            gaps=np.array(batch.gaps[:n], np.int64).reshape(n, -1),
-            offsets=np.array([p["offset_x"] for p in batch.params[:n]], np.int64),
+            boxes=placed.boxes[:n],
+            gaps=placed.gaps[:n],
+            offsets=placed.offsets[:n],
             pool=gen.spec.pool,
             glyph_indices=glyphs if index_map is None else index_map[glyphs],
             indices=np.arange(start, start + n, dtype=np.int64),
@@ -329,8 +331,9 @@ class WorkerState:
         width = layout["max_glyphs"]
         labels = gen.spec.digits
         m = len(labels)
-        boxes = np.stack(batch.boxes) if n else np.zeros((0, m, 4), np.int32)
-        glyphs = np.stack(batch.glyph_indices) if n else np.zeros((0, m), np.int64)
+        placed = batch.layout  # the vectorised batch's arrays: nothing to stack
+        boxes = placed.boxes if placed is not None else np.zeros((0, m, 4), np.int32)
+        glyphs = placed.glyph_indices if placed is not None else np.zeros((0, m), np.int64)
         if index_map is not None:
             glyphs = index_map[glyphs]
         arrays = {
