@@ -172,19 +172,100 @@ def font_set(fonts: list[Path], count: int, seed: int) -> tuple[np.ndarray, list
     return images, [s.label for s in samples]
 
 
+#: Re-rasterisations of the equipment set (USPS-like capture of another writer's digit).
+EQUIPMENT = ("fill", "keep-aspect", "thick", "thin", "binarised", "blocky")
+
+
+def rerasterise(glyph: np.ndarray, variant: str, rng: np.random.Generator) -> np.ndarray:
+    """One digit as other equipment would capture it (this script's own OpenCV code).
+
+    The digit's ink box is cropped and resized into a small square box (16 px, like
+    USPS) that it fills — stretched to the box (``fill``, ``thick``, ``thin``,
+    ``binarised``, ``blocky``) or with its aspect kept (``keep-aspect``) — with the pen
+    made thicker or thinner at that resolution, blurred and thresholded like a bilevel
+    scanner, or saved at a lower resolution and upsampled blocky (nearest). The box has
+    no margin, so the digit fills the glyph cell (MNIST digits fill 20 of 28 rows).
+    """
+    ys, xs = np.nonzero(glyph > 30)
+    ink = glyph[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].astype(np.float32) / 255
+    box = 16 if variant != "blocky" else int(rng.integers(8, 13))
+    h, w = ink.shape
+    if variant == "keep-aspect" or w < 0.45 * h:  # a "1" is not stretched into a block
+        s = box / max(h, w)
+        size = (max(1, round(w * s)), max(1, round(h * s)))
+    else:
+        size = (box, box)
+    a = cv2.resize(ink, size, interpolation=cv2.INTER_AREA)
+    pad_x = (box - a.shape[1]) // 2
+    a = cv2.copyMakeBorder(a, 0, 0, pad_x, box - a.shape[1] - pad_x, cv2.BORDER_CONSTANT, 0)
+    kernel = np.ones((2, 2), np.uint8)
+    if variant == "thick":
+        a = cv2.GaussianBlur(cv2.dilate(a, kernel), (0, 0), 0.5)
+    elif variant == "thin":
+        thinner = cv2.erode(a, kernel)
+        a = thinner if thinner.max() > 0.3 else a
+    elif variant == "binarised":
+        a = (cv2.GaussianBlur(a, (0, 0), 0.7) > rng.uniform(0.25, 0.45)).astype(np.float32)
+    if variant == "blocky":
+        up = int(rng.integers(3, 5))
+        a = cv2.resize(a, (box * up, box * up), interpolation=cv2.INTER_NEAREST)
+    a = a / max(float(a.max()), 1e-6) * rng.uniform(0.7, 1.0)
+    return np.clip(np.rint(a * 255), 0, 255).astype(np.uint8)
+
+
+def equipment_set(
+    count: int, seed: int, variants: tuple[str, ...] = EQUIPMENT
+) -> tuple[np.ndarray, list[str]]:
+    """Sequences of MNIST *test-pool* digits (writers training never saw) re-rasterised by
+    :func:`rerasterise` (about half of ``variants`` per digit), stitched through a
+    ``folder:`` glyph source (no seqstudio ops)."""
+    from PIL import Image
+
+    from seqstudio.core.glyphs import open_source
+
+    pool = open_source("bundled").pool("test")
+    rng = np.random.default_rng(seed + 4)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for i in range(len(pool)):
+            label = pool.classes[pool.label_ids[i]]
+            (folder / label).mkdir(exist_ok=True)
+            glyph = pool.images[i, :, : pool.widths[i]]
+            for k, variant in enumerate(variants):
+                if len(variants) == 1 or rng.random() < 0.5:
+                    image = rerasterise(glyph, variant, rng)
+                    Image.fromarray(image).save(folder / label / f"{i:05d}-{k}.png")
+        spec = GenerationSpec(**LAYOUT, pool="train", source=f"folder:{folder}", seed=seed + 5)
+        gens = [SequenceGenerator(spec), SequenceGenerator(spec.replace(pool="test"))]
+        samples = [gens[i % 2].generate(i, masks=False) for i in range(count)]
+    return np.stack([s.image for s in samples]), [s.label for s in samples]
+
+
 # ----------------------------------------------------------------------- main
+SETS = ("in-domain", "equipment", "fonts")
+
+
+def _spread(values: list[float]) -> str:
+    """``mean ± half-range`` in percent (half-range = 0 with one seed)."""
+    half = (max(values) - min(values)) / 2
+    return f"{statistics.fmean(values):5.1%} ±{half:4.1%}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--presets",
         nargs="+",
-        default=["none", "light", "scan-like", "heavy", "transfer"],
+        default=["none", "light", "heavy", "transfer"],
         help="bundled preset names or preset JSON files; 'none' is the baseline",
     )
     parser.add_argument("--steps", type=int, default=1000, help="training steps per preset")
     parser.add_argument("--batch", type=int, default=32, help="sequences per step")
     parser.add_argument("--eval", type=int, default=1000, help="sequences per evaluation set")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--seeds", type=int, nargs="+", default=[0, 1], help="training seeds (one model each)"
+    )
+    parser.add_argument("--eval-seed", type=int, default=0, help="seed of the evaluation sets")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     parser.add_argument("--fonts", nargs="+", default=list(FONT_DIRS), help="font folders")
     parser.add_argument(
@@ -192,46 +273,64 @@ def main() -> None:
         action="store_true",
         help="do not train 'none' first (exploration only: no same-run baseline, no Δ column)",
     )
+    parser.add_argument(
+        "--by-variant",
+        action="store_true",
+        help="also print exact accuracy on each equipment variant alone (for tuning)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     presets = list(dict.fromkeys([*([] if args.no_baseline else ["none"]), *args.presets]))
+    for name in presets:
+        load_preset(name)  # a wrong name or file fails before any training
     fonts = usable_fonts(args.fonts)
     if len(fonts) < 2:
         sys.exit(f"need at least 2 usable fonts under {' '.join(args.fonts)} (found {len(fonts)})")
     sets = {
-        "in-domain": in_domain_set(args.eval, args.seed),
-        "fonts": font_set(fonts, args.eval, args.seed),
+        "in-domain": in_domain_set(args.eval, args.eval_seed),
+        "equipment": equipment_set(args.eval, args.eval_seed),
+        "fonts": font_set(fonts, args.eval, args.eval_seed),
+    }
+    variant_sets = {
+        v: equipment_set(args.eval // 2, args.eval_seed, (v,)) for v in EQUIPMENT if args.by_variant
     }
     print(
         f"CRNN, {args.steps} steps x {args.batch} fresh sequences (3-5 digits, {WIDTH}x{HEIGHT}, "
-        f"bundled MNIST train pool); eval {args.eval} sequences each: in-domain = MNIST test "
-        f"pool, fonts = {len(fonts)} fonts + own degradations; seed {args.seed}"
+        f"bundled MNIST train pool); {args.eval} sequences per set: in-domain = MNIST test "
+        f"pool, equipment = MNIST test pool re-rasterised ({', '.join(EQUIPMENT)}), fonts = "
+        f"{len(fonts)} fonts + own degradations; eval seed {args.eval_seed}; exact acc / CER"
     )
-    header = f"{'preset':>16}  {'in-dom acc':>10}  {'CER':>6}  {'fonts acc':>9}  {'CER':>6}"
-    print(header + f"  {'Δ fonts acc':>11}  {'train s':>7}")
-    results, seconds_each = {}, []
+    columns = "".join(f"  {name:>15}" for name in SETS)
+    print(f"{'preset':>16}  {'seed':>4}{columns}  {'train s':>7}")
+    results: dict[str, list[dict[str, tuple[float, float]]]] = {name: [] for name in presets}
+    for seed in args.seeds:
+        for name in presets:
+            model, seconds = train(load_preset(name), args.steps, args.batch, seed)
+            row = {key: score(model, *sets[key]) for key in SETS}
+            results[name].append(row)
+            cells = "".join(f"  {row[k][0]:7.1%} / {row[k][1]:.3f}" for k in SETS)
+            print(f"{_label(name):>16}  {seed:>4}{cells}  {seconds:7.0f}", flush=True)
+            if variant_sets:
+                parts = (f"{v} {score(model, *data)[0]:.1%}" for v, data in variant_sets.items())
+                print(f"{'':>16}  equipment by variant: {', '.join(parts)}", flush=True)
+    print(f"\nmean ± half-range over seeds {' '.join(map(str, args.seeds))} (exact accuracy; CER)")
+    print(f"{'preset':>16}" + "".join(f"  {k:>14}  {'CER':>5}  {'Δ none':>7}" for k in SETS))
     for name in presets:
-        ops = load_preset(name)
-        model, seconds = train(ops, args.steps, args.batch, args.seed)
-        seconds_each.append(seconds)
-        results[name] = {key: score(model, *data) for key, data in sets.items()}
-        (acc_in, cer_in), (acc_f, cer_f) = results[name]["in-domain"], results[name]["fonts"]
-        delta = acc_f - results["none"]["fonts"][0] if "none" in results else float("nan")
-        label = Path(name).stem if name.endswith(".json") else name
-        print(
-            f"{label:>16}  {acc_in:10.1%}  {cer_in:6.3f}  {acc_f:9.1%}  {cer_f:6.3f}  "
-            f"{delta:+10.1%}p  {seconds:7.0f}",
-            flush=True,
-        )
-    best = max(results, key=lambda n: results[n]["fonts"][0])
-    if "none" not in results:
-        return
-    print(
-        f"best on fonts: {best} ({results[best]['fonts'][0]:.1%} vs none "
-        f"{results['none']['fonts'][0]:.1%}; in-domain {results[best]['in-domain'][0]:.1%} vs "
-        f"{results['none']['in-domain'][0]:.1%}); median training time "
-        f"{statistics.median(seconds_each):.0f} s per preset"
-    )
+        cells = ""
+        for key in SETS:
+            acc = [r[key][0] for r in results[name]]
+            cer = statistics.fmean(r[key][1] for r in results[name])
+            delta = (
+                f"{statistics.fmean(acc) - statistics.fmean(r[key][0] for r in results['none']):+6.1%}"
+                if "none" in results
+                else "   n/a"
+            )
+            cells += f"  {_spread(acc):>14}  {cer:5.3f}  {delta:>7}"
+        print(f"{_label(name):>16}{cells}")
+
+
+def _label(name: str) -> str:
+    return Path(name).stem if name.endswith(".json") else name
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from seqstudio.core.font_glyphs import FONT_SUFFIXES
 from seqstudio.core.glyphs import MNIST_CLASSES
 from seqstudio.core.spec import MAX_SEQUENCE_LENGTH, POOLS, RandomSequences
 from seqstudio.gui.model import GeneratorModel
@@ -33,7 +34,16 @@ SOURCE_KINDS = (
     ("bundled", "Bundled MNIST subset"),
     ("idx", "MNIST IDX folder…"),
     ("folder", "Folder of class subfolders…"),
+    ("font-file", "Font file…"),
+    ("font", "Font folder…"),
 )
+FONT_FILTER = "Fonts (*.ttf *.otf *.ttc *.TTF *.OTF *.TTC)"
+_FONT_KINDS = ("font", "font-file")
+_CHOOSER_TITLES = {
+    "idx": "MNIST IDX folder",
+    "folder": "Folder of class subfolders",
+    "font": "Folder of fonts",
+}
 _DIGIT_FIELD = re.compile(r"^digits\[(\d+)\]$")
 
 DirectoryChooser = Callable[[str, str], str]
@@ -41,6 +51,29 @@ DirectoryChooser = Callable[[str, str], str]
 
 def _choose_directory_dialog(parent: QWidget, title: str, start: str) -> str:
     return QFileDialog.getExistingDirectory(parent, title, start)
+
+
+def _choose_font_dialog(parent: QWidget, title: str, start: str) -> str:
+    return QFileDialog.getOpenFileName(parent, title, start, FONT_FILTER)[0]
+
+
+def split_font_source(source: str) -> tuple[str, str, float] | None:
+    """``(base, font_path, font_share)`` of ``font:PATH`` or ``BASE+font:PATH@W``, else None.
+
+    A plain font source has base ``""`` and share 1; anything else (MNIST sources, other
+    mixes) is not a font choice of this panel.
+    """
+    if source.startswith("font:") and "+" not in source:
+        return "", source[len("font:") :], 1.0
+    base, plus, rest = source.partition("+")
+    other, at, weight = rest.rpartition("@")
+    if not plus or not at or "+" in other or not other.startswith("font:"):
+        return None
+    try:
+        share = float(weight)
+    except ValueError:
+        return None
+    return base, other[len("font:") :], share
 
 
 def _as_text(value: Any) -> str:
@@ -71,6 +104,9 @@ class SequencePanel(SpecPanel):
 
     FIELDS = ("digits", "random", "pool", "source")
 
+    #: ``(title, start_folder) -> font file or ""``; a file dialog unless replaced (tests).
+    choose_font_file: Callable[[str, str], str]
+
     def __init__(
         self,
         model: GeneratorModel,
@@ -83,6 +119,8 @@ class SequencePanel(SpecPanel):
         self._choose = choose_directory or (
             lambda title, start: _choose_directory_dialog(self, title, start)
         )
+        self.choose_font_file = lambda title, start: _choose_font_dialog(self, title, start)
+        self._mnist_base = "bundled"  # what a font share below 100 % is mixed into
         self._known_labels: tuple[str, ...] = MNIST_CLASSES
         self._invalid: list[int] = []
 
@@ -115,7 +153,17 @@ class SequencePanel(SpecPanel):
         self.source_path.setReadOnly(True)
         self.source_path.setPlaceholderText("bundled data")
         self.source_button = QPushButton("Choose…")
-        self.source_button.setToolTip("Choose the folder for an IDX or class-folder source")
+        self.source_button.setToolTip(
+            "Choose the folder for an IDX or class-folder source, or the font file/folder"
+        )
+        self.font_share = QSpinBox()
+        self.font_share.setRange(1, 100)
+        self.font_share.setSuffix(" % font digits")
+        self.font_share.setValue(100)
+        self.font_share.setToolTip(
+            "Share of each digit's glyphs rendered from the fonts; the rest come from the "
+            "MNIST source chosen before (100 % = fonts only)"
+        )
 
         self.problem_labels = {key: problem_label() for key in self.FIELDS}
 
@@ -139,6 +187,7 @@ class SequencePanel(SpecPanel):
         path_row.addWidget(self.source_path, 1)
         path_row.addWidget(self.source_button)
         form.addRow("Folder", path_row)
+        form.addRow("Mix", self.font_share)
         form.addRow("", self.problem_labels["source"])
 
         self.digits_edit.textEdited.connect(self._on_digits_edited)
@@ -149,6 +198,7 @@ class SequencePanel(SpecPanel):
         self.pool_combo.currentTextChanged.connect(self._on_pool_edited)
         self.source_combo.activated.connect(self._on_source_kind_chosen)
         self.source_button.clicked.connect(self._on_choose_folder)
+        self.font_share.valueChanged.connect(self._on_font_share_edited)
         self.bind()
 
     # ------------------------------------------------------------------ model → widgets
@@ -161,6 +211,7 @@ class SequencePanel(SpecPanel):
             self.labels_edit,
             self.pool_combo,
             self.source_combo,
+            self.font_share,
         )
         with signals_blocked(*widgets):
             text = _as_text(self.model.value("digits"))
@@ -178,12 +229,25 @@ class SequencePanel(SpecPanel):
                 widget.setEnabled(random is not None)
             self.digits_edit.setEnabled(random is None)
             self.pool_combo.setCurrentText(str(self.model.value("pool")))
-            source = str(self.model.value("source"))
-            kind, _, folder = source.partition(":")
-            index = self.source_combo.findData(kind if folder else "bundled")
-            self.source_combo.setCurrentIndex(max(index, 0))
-            self.source_path.setText(folder)
+            self._show_source(str(self.model.value("source")))
         self._mark_digits()
+
+    def _show_source(self, source: str) -> None:
+        font = split_font_source(source)
+        if font is not None:
+            base, folder, share = font
+            kind = "font-file" if Path(folder).suffix.lower() in FONT_SUFFIXES else "font"
+            self._mnist_base = base or self._mnist_base
+            self.font_share.setValue(max(1, min(100, round(share * 100))))
+        else:
+            kind, _, folder = source.partition(":")
+            if "+" in source:  # another kind of mix (from a spec file): shown as written
+                kind, folder = "", source
+            else:
+                self._mnist_base = source
+        self.source_combo.setCurrentIndex(max(self.source_combo.findData(kind or "bundled"), 0))
+        self.source_path.setText(folder)
+        self.font_share.setEnabled(font is not None)
 
     # ------------------------------------------------------------------ widgets → model
     def _on_digits_edited(self, text: str) -> None:
@@ -218,22 +282,43 @@ class SequencePanel(SpecPanel):
         kind = self.source_combo.currentData()
         if kind == "bundled":
             kind = "folder"
-        title = "MNIST IDX folder" if kind == "idx" else "Folder of class subfolders"
-        start = self._settings.last_folder("source") if self._settings is not None else ""
-        folder = self._choose(title, start or str(Path.home()))
-        if not folder:
+        purpose = "fonts" if kind in _FONT_KINDS else "source"
+        start = self._settings.last_folder(purpose) if self._settings is not None else ""
+        if kind == "font-file":
+            path = self.choose_font_file("Font file", start or str(Path.home()))
+        else:
+            path = self._choose(_CHOOSER_TITLES[kind], start or str(Path.home()))
+        if not path:
             return False
-        self.set_source(kind, folder)
+        self.set_source(kind, path)
         return True
 
+    def _on_font_share_edited(self, _value: int) -> None:
+        font = split_font_source(str(self.model.value("source")))
+        if font is not None:
+            self.model.set_values(source=self._font_source(font[1]))
+
     def set_source(self, kind: str, folder: str | Path | None = None) -> None:
-        """Use glyph source ``kind`` (``bundled``, ``idx``, ``folder``) from ``folder``."""
+        """Use glyph source ``kind`` (``bundled``, ``idx``, ``folder``, ``font`` or
+        ``font-file``) from ``folder``; fonts are mixed into the last MNIST source by the
+        *Mix* share when it is below 100 %."""
         if kind == "bundled":
             self.model.set_values(source="bundled")
             return
         if self._settings is not None:
-            self._settings.set_last_folder("source", str(folder))
-        self.model.set_values(source=f"{kind}:{folder}")
+            remembered = Path(folder or "")
+            if kind == "font-file":
+                remembered = remembered.parent
+            self._settings.set_last_folder("fonts" if kind in _FONT_KINDS else "source", remembered)
+        if kind in _FONT_KINDS:
+            self.model.set_values(source=self._font_source(folder))
+        else:
+            self.model.set_values(source=f"{kind}:{folder}")
+
+    def _font_source(self, path: str | Path | None) -> str:
+        share = self.font_share.value()
+        font = f"font:{path}"
+        return font if share >= 100 else f"{self._mnist_base}+{font}@{share / 100:g}"
 
     # ------------------------------------------------------------------ live validation
     def set_known_labels(self, labels: tuple[str, ...]) -> None:
