@@ -97,6 +97,17 @@ def test_size_about_the_baseline_keeps_the_bottom_row(glyphs):
         assert (b1 - b0 + 1) == pytest.approx((y1 - y0 + 1) * 0.6, abs=2)
 
 
+def test_size_growth_about_the_centre_fills_the_cell(glyphs):
+    # Digits written into their whole box (USPS-like captures) are ~1.4x MNIST's 20 px.
+    for k, g in enumerate(glyphs[:12]):
+        _, _, y0, y1 = _ink_box(g)
+        grown = _apply("size", g, k, factor=1.4, anchor="centre")
+        _, _, b0, b1 = _ink_box(grown)
+        want = min((y1 - y0 + 1) * 1.4, g.shape[0])  # rows beyond the cell are cut
+        assert (b1 - b0 + 1) == pytest.approx(want, abs=2)
+        assert (b0 + b1) / 2 == pytest.approx((y0 + y1) / 2, abs=1.5)
+
+
 def test_resample_styles(glyphs):
     g = glyphs[3]
     op = OPS["resample"]

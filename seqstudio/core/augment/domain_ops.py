@@ -312,7 +312,7 @@ DOMAIN_OPS: tuple[Operation, ...] = (
         "Size variation",
         "Scale each digit about its baseline (or centre) by a factor drawn from the range.",
         (
-            float_range("factor", (0.85, 1.05), 0.5, 1.2, "×", "Size factor range."),
+            float_range("factor", (0.85, 1.05), 0.5, 1.5, "×", "Size factor range."),
             ParamSchema(
                 "anchor",
                 "choice",
