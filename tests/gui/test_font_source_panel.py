@@ -85,7 +85,9 @@ def test_font_source_in_the_window_previews_and_reports_bad_folders(make_window,
     chosen = [str(empty)]
     window = make_window(choose_directory=lambda title, start: chosen[0])
     panel = window.sequence_panel
-    _choose(panel, "font")  # a folder without fonts: the message is inline, the last good spec stays
+    _choose(
+        panel, "font"
+    )  # a folder without fonts: the message is inline, the last good spec stays
     qtbot.waitUntil(lambda: "source" in window.model.problems)
     assert "no font files" in panel.problem_text("source")
     assert window.model.spec.source == "bundled"
