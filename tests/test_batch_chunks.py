@@ -45,7 +45,26 @@ def test_working_memory_is_bounded_by_the_chunk_not_the_count():
     finally:
         tracemalloc.stop()
     output = count * height * width
-    # Beyond the images: each image's records (boxes, gaps, params: < 1 KB) and one chunk's
-    # layout and paste temporaries (< 4 MB whatever the width; a gather through a column
-    # table needed ~60 bytes per chunk column, CHUNK_COLUMNS * 60 = 49 MB).
-    assert peak - output < count * 1024 + (4 << 20)
+    # Beyond the images: each image's layout row (boxes, glyphs, gaps, offset: 168 bytes
+    # for 5 digits; the per-image records are views made when read) and one chunk's
+    # temporaries (< 4 MB whatever the width; a gather through a column table needed ~60
+    # bytes per chunk column, CHUNK_COLUMNS * 60 = 49 MB).
+    assert peak - output < count * 256 + (4 << 20)
+
+
+def test_the_records_of_a_vectorised_batch_read_like_lists():
+    gen = SequenceGenerator(GenerationSpec(digits="14543", width=200, seed=3))
+    batch = gen.batch(10, 6)
+    samples = [gen.generate(10 + k, masks=False) for k in range(6)]
+    assert batch.gaps == [s.gaps for s in samples] and [s.gaps for s in samples] == batch.gaps
+    assert batch.params == [s.params for s in samples]
+    assert batch.gaps[-1] == samples[-1].gaps and batch.params[2] == samples[2].params
+    assert batch.gaps[1:4] == [s.gaps for s in samples[1:4]] and len(batch.boxes[4:]) == 2
+    assert all(np.array_equal(b, s.boxes) for b, s in zip(batch.boxes, samples))
+    assert all(np.array_equal(g, s.glyph_indices) for g, s in zip(batch.glyph_indices, samples))
+    assert np.array_equal(batch.boxes[-2], samples[-2].boxes)
+    assert batch.labels == ["14543"] * 6 and batch.gaps != [s.gaps for s in samples[:5]]
+    with pytest.raises(IndexError):
+        batch.params[6]
+    with pytest.raises(TypeError):
+        hash(batch.gaps)

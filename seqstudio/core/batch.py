@@ -130,17 +130,8 @@ def vectorised_batch(
             _owner_masks(images[first:last], mask_array[first:last], positions)
     if spec.invert:
         np.subtract(255, images, out=images)
-    return SampleBatch(
-        start=start,
-        images=images,
-        labels=["".join(spec.digits)] * count,
-        boxes=list(boxes),
-        glyph_indices=list(glyphs),
-        masks=mask_array,
-        gaps=list(map(tuple, gaps.tolist())),
-        params=[{"offset_x": o, "scale_x": 1.0, "scale_y": 1.0} for o in offsets.tolist()],
-        layout=BatchLayout(boxes, glyphs, gaps, offsets),
-    )
+    layout = BatchLayout(boxes, glyphs, gaps, offsets)
+    return SampleBatch.from_layout(start, images, "".join(spec.digits), mask_array, layout)
 
 
 def _layout_chunk(

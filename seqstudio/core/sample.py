@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -123,6 +124,64 @@ class Sample:
         return record
 
 
+class Rows(Sequence):
+    """A read-only list of an array's rows, each made when it is read.
+
+    What a vectorised batch gives as :attr:`SampleBatch.boxes`, ``glyph_indices``,
+    ``gaps`` and ``params``: indexing, slicing, iteration, ``len`` and ``==`` with a list
+    behave as for the list of those rows, without making one Python object per image up
+    front.
+
+    Parameters
+    ----------
+    array : numpy.ndarray
+        One row per image.
+    make : callable, optional
+        Turns a row's ``tolist()`` into the item (``None``: the item is the row itself,
+        a view of ``array``).
+    """
+
+    __slots__ = ("_array", "_make")
+
+    def __init__(self, array: np.ndarray, make: Callable[[Any], Any] | None = None) -> None:
+        self._array = array
+        self._make = make
+
+    def __len__(self) -> int:
+        return len(self._array)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Rows(self._array[index], self._make)
+        row = self._array[index]
+        return row if self._make is None else self._make(row.tolist())
+
+    def __iter__(self) -> Iterator[Any]:
+        if self._make is None:
+            return iter(self._array)
+        return map(self._make, self._array.tolist())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (list, tuple, Rows)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Rows({list(self)!r})"
+
+
+def gap_tuple(row: list[int]) -> tuple[int, ...]:
+    """One image's gaps as :attr:`Sample.gaps` holds them."""
+    return tuple(row)
+
+
+def padded_params(offset: int) -> dict[str, Any]:
+    """:attr:`Sample.params` of an image padded ``offset`` pixels from the left, unscaled."""
+    return {"offset_x": offset, "scale_x": 1.0, "scale_y": 1.0}
+
+
 @dataclass(frozen=True, eq=False)
 class BatchLayout:
     """Where the glyphs of a batch of one fixed sequence went, as arrays.
@@ -158,18 +217,21 @@ class SampleBatch:
         Index of the first image.
     images : numpy.ndarray
         ``(count, height, width)`` uint8.
-    labels : list of str
+    labels : sequence of str
         Label text of each image.
-    boxes : list of numpy.ndarray
+    boxes : sequence of numpy.ndarray
         ``(n, 4)`` int32 ``[x, y, w, h]`` per image.
-    glyph_indices : list of numpy.ndarray
+    glyph_indices : sequence of numpy.ndarray
         Pool index of each glyph, per image.
     masks : numpy.ndarray or None
         ``(count, height, width)`` instance masks, if asked for.
-    gaps : list of tuple of int, optional
+    gaps : sequence of tuple of int, optional
         Realised gaps per image (as :attr:`Sample.gaps`).
-    params : list of dict, optional
+    params : sequence of dict, optional
         Realised parameters per image (as :attr:`Sample.params`).
+
+    The sequences are lists, or (for a vectorised batch) :class:`Rows` over ``layout``:
+    read-only, with the same items.
     layout : BatchLayout, optional
         The boxes, glyphs, gaps and offsets as arrays: set by the vectorised path
         (fixed sequences, every image with the same number of glyphs).
@@ -177,13 +239,35 @@ class SampleBatch:
 
     start: int
     images: np.ndarray
-    labels: list[str]
-    boxes: list[np.ndarray]
-    glyph_indices: list[np.ndarray]
+    labels: Sequence[str]
+    boxes: Sequence[np.ndarray]
+    glyph_indices: Sequence[np.ndarray]
     masks: np.ndarray | None
-    gaps: list[tuple[int, ...]] | None = None
-    params: list[dict] | None = None
+    gaps: Sequence[tuple[int, ...]] | None = None
+    params: Sequence[dict] | None = None
     layout: BatchLayout | None = None
+
+    @classmethod
+    def from_layout(
+        cls,
+        start: int,
+        images: np.ndarray,
+        label: str,
+        masks: np.ndarray | None,
+        layout: BatchLayout,
+    ) -> SampleBatch:
+        """A batch of one fixed sequence whose per-image records are views of ``layout``."""
+        return cls(
+            start=start,
+            images=images,
+            labels=[label] * len(images),
+            boxes=Rows(layout.boxes),
+            glyph_indices=Rows(layout.glyph_indices),
+            masks=masks,
+            gaps=Rows(layout.gaps, gap_tuple),
+            params=Rows(layout.offsets, padded_params),
+            layout=layout,
+        )
 
     def __len__(self) -> int:
         return int(self.images.shape[0])
