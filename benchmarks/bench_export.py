@@ -19,7 +19,11 @@ workers, in rounds that rotate the order of the four measurements (best of each)
   once more (see bench_fixed_costs.py).
 
 Printed per count and worker count: export images/s, ceiling images/s, the ratio and the
-verdict for the target (≥ 85 %), and whether 2 workers beat 1 at that count. Optional:
+verdict for the target (≥ 85 %), and whether 2 workers beat 1 at that count. Next to them,
+CPU microseconds per image (user + system; the export's includes its pool workers and
+every fixed cost, the ceiling's only its loops) and their ratio: on a busy machine wall
+times swing 2x between rounds, CPU time much less, so this says whether the export spends
+more work per image than the ceiling even when the wall-time verdict cannot be trusted. Optional:
 ``--light`` (the light augmentation preset), ``--npz`` (images/s), ``--rss`` (peak RSS of
 an export subprocess tree). The CPU may be shared: the load average is printed next to
 each figure; compare ratios, not absolute numbers. No asserts.
@@ -52,7 +56,7 @@ def _init_ceiling(barrier) -> None:
     _BARRIER = barrier
 
 
-def _ceiling_worker(args: tuple[int, int, str]) -> tuple[float, float]:
+def _ceiling_worker(args: tuple[int, int, str]) -> tuple[float, float, float]:
     start, count, folder = args
     from seqstudio.core.cv import cv2
     from seqstudio.core.generator import SequenceGenerator
@@ -60,18 +64,19 @@ def _ceiling_worker(args: tuple[int, int, str]) -> tuple[float, float]:
     images = SequenceGenerator(SPEC).batch(start, count).images
     assert _BARRIER is not None
     _BARRIER.wait()
-    t0 = time.time()
+    t0, c0 = time.time(), time.process_time()
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
     for k in range(count):
         ok, buffer = cv2.imencode(".png", images[k])
         fd = os.open(os.path.join(folder, f"{start + k:06d}.png"), flags, 0o644)
         os.write(fd, buffer)
         os.close(fd)
-    return t0, time.time()
+    return t0, time.time(), time.process_time() - c0
 
 
-def ceiling(count: int, workers: int, folder: Path) -> float:
-    """Images/s of ``workers`` warm processes encoding and writing ``count`` ready images."""
+def ceiling(count: int, workers: int, folder: Path) -> tuple[float, float]:
+    """Images/s of ``workers`` warm processes encoding and writing ``count`` ready images,
+    and the CPU seconds (user + system) their loops took, summed."""
     from seqstudio.core.process_pool import pool_context
 
     folder.mkdir(parents=True)
@@ -83,14 +88,46 @@ def ceiling(count: int, workers: int, folder: Path) -> float:
     ]
     with context.Pool(workers, initializer=_init_ceiling, initargs=(barrier,)) as pool:
         spans = pool.map(_ceiling_worker, shares, chunksize=1)
-    return count / (max(t1 for _, t1 in spans) - min(t0 for t0, _ in spans))
+    wall = max(t1 for _, t1, _ in spans) - min(t0 for t0, _, _ in spans)
+    return count / wall, sum(cpu for _, _, cpu in spans)
 
 
 def timed_export(spec: GenerationSpec, count: int, folder: Path, **options) -> float:
     """Images/s of one ``export_dataset`` call, wall time of the whole call."""
-    t0 = time.perf_counter()
+    return cpu_timed_export(spec, count, folder, **options)[0]
+
+
+def cpu_timed_export(
+    spec: GenerationSpec, count: int, folder: Path, **options
+) -> tuple[float, float]:
+    """Images/s of one ``export_dataset`` call, and the CPU seconds it used: this
+    process's plus its pool workers' (forked by the fork server, which reaps them: they
+    are added to its children's times once it has)."""
+    server = _fork_server_cpu()
+    c0, t0 = time.process_time(), time.perf_counter()
     export_dataset(spec, count, folder, ExportOptions(**options))
-    return count / (time.perf_counter() - t0)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    if options.get("workers", 1) > 1:
+        time.sleep(0.2)  # the server reaps its children on its next wake-up
+        cpu += _fork_server_cpu() - server
+    return count / wall, cpu
+
+
+def _fork_server_cpu() -> float:
+    """User + system seconds of the reaped children of this process's fork server."""
+    try:
+        children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split()
+    except OSError:
+        return 0.0
+    for pid in children:
+        try:
+            if b"forkserver" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                continue
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime+cstime
+    return 0.0
 
 
 def peak_rss(count: int, folder: Path, fmt: str) -> float:
@@ -139,24 +176,28 @@ def compare(count: int, rounds: int, tmp: Path) -> dict[int, float]:
     always hit the same one; the best of the rounds is kept for each.
     """
     runs: dict[tuple[str, int], list[float]] = {}
+    cpus: dict[tuple[str, int], list[float]] = {}
     jobs = [("ceiling", 1), ("export", 1), ("ceiling", 2), ("export", 2)]
     for round_ in range(rounds):
         for kind, workers in jobs[round_ % 4 :] + jobs[: round_ % 4]:
             folder = tmp / f"{kind}{workers}-{round_}"
             if kind == "ceiling":
-                rate = ceiling(count, workers, folder)
+                rate, cpu = ceiling(count, workers, folder)
             else:
-                rate = timed_export(SPEC, count, folder, workers=workers)
+                rate, cpu = cpu_timed_export(SPEC, count, folder, workers=workers)
             runs.setdefault((kind, workers), []).append(rate)
+            cpus.setdefault((kind, workers), []).append(cpu / count * 1e6)
             shutil.rmtree(folder, ignore_errors=True)
     best = {key: max(values) for key, values in runs.items()}
     for workers in (1, 2):
         top, ceil = best[("export", workers)], best[("ceiling", workers)]
         ratio = top / ceil
         verdict = "MET" if ratio >= TARGET else f"MISSED by {TARGET - ratio:.1%} of the ceiling"
+        e_cpu, c_cpu = min(cpus[("export", workers)]), min(cpus[("ceiling", workers)])
         print(
             f"{count:>7,} images, workers={workers}: export {top:7,.0f} img/s, ceiling "
-            f"{ceil:7,.0f} img/s = {ratio:6.1%} (target >= {TARGET:.0%}: {verdict}) "
+            f"{ceil:7,.0f} img/s = {ratio:6.1%} (target >= {TARGET:.0%}: {verdict}); CPU per "
+            f"image export {e_cpu:.0f} us, ceiling {c_cpu:.0f} us = {c_cpu / e_cpu:.1%} "
             f"[rounds: export {', '.join(f'{x:,.0f}' for x in runs[('export', workers)])}; "
             f"ceiling {', '.join(f'{x:,.0f}' for x in runs[('ceiling', workers)])}]",
             flush=True,
