@@ -172,6 +172,18 @@ class SequenceGenerator:
 
         Without labels, boxes or a :class:`Sample` (what the classic API returns), so
         slightly faster.
+
+        Parameters
+        ----------
+        index : int
+            Which image (≥ 0).
+        seed : int, optional
+            The run's seed instead of the spec's (see :meth:`generate`).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(height, width)`` uint8.
         """
         if self._augmenter is not None:  # augmentation moves boxes and masks with the image
             return self.generate(index, masks=False, seed=seed).image
