@@ -68,3 +68,22 @@ def test_the_records_of_a_vectorised_batch_read_like_lists():
         batch.params[6]
     with pytest.raises(TypeError):
         hash(batch.gaps)
+
+
+def test_tall_images_paste_in_bounded_steps():
+    """At height 280 the paste works a few images at a time: the working memory beyond the
+    images stays near one step's, not a 4,096-image chunk's (~2 GB at this size)."""
+    gen = SequenceGenerator(GenerationSpec(digits="14543", width=1500, height=280, seed=4))
+    gen.batch(0, 2)
+    count = 24
+    tracemalloc.start()
+    try:
+        batch = gen.batch(0, count, masks=True)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak - count * 280 * 1500 * 3 < 16 << 20
+    for k in (0, count - 1):
+        single = gen.generate(k)
+        assert np.array_equal(batch.images[k], single.image)
+        assert np.array_equal(batch.masks[k], single.mask)

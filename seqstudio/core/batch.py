@@ -69,9 +69,14 @@ def _glyph_table(pool: GlyphPool, crop: bool) -> np.ndarray:
 #: Output columns per internal chunk (4,096 images at width 200): the random draws and the
 #: layout are vectorised over a chunk, and its temporaries stay bounded at any width and count.
 CHUNK_COLUMNS = 4096 * 200
-#: Output columns pasted at once (256 images at width 200), so that the pasted glyph rows
-#: and their addresses stay in the CPU cache.
-PASTE_COLUMNS = 256 * 200
+#: Output pixels pasted at once (256 images of 28×200), so that the pasted glyph rows,
+#: their addresses and the mask temporaries stay in the CPU cache at any size.
+PASTE_PIXELS = 256 * 28 * 200
+
+
+def _paste_images(height: int, width: int) -> int:
+    """Images per paste step: :data:`PASTE_PIXELS` output pixels, at least one image."""
+    return max(1, PASTE_PIXELS // max(height * width, 1))
 
 
 def chunk_images(width: int) -> int:
@@ -219,7 +224,7 @@ def _paste(out: np.ndarray, table: np.ndarray, glyphs: np.ndarray, positions: np
     fits = positions[:, -1] + max_width <= width  # the last glyph's row ends inside
     inside = np.flatnonzero(fits)
     outside = np.flatnonzero(~fits)
-    step = max(1, PASTE_COLUMNS // width)
+    step = _paste_images(height, width)
     for first in range(0, len(inside), step):
         part = inside[first : first + step]
         _paste_rows(out, table, glyphs[part], positions[part], part)
@@ -252,8 +257,8 @@ def _owner_masks(images: np.ndarray, masks_out: np.ndarray, positions: np.ndarra
     this path, so its ink lies there and only there), so the owner of a column is the
     number of glyphs starting at or before it: a running sum of start marks.
     """
-    count, _, width = images.shape
-    step = max(1, PASTE_COLUMNS // width)
+    count, height, width = images.shape
+    step = _paste_images(height, width)
     for first in range(0, count, step):
         part = slice(first, first + step)
         starts = positions[part]

@@ -400,13 +400,16 @@ class SequenceGenerator:
         """Peak bytes of a generator of ``spec`` on ``pool`` making ``count`` images at once.
 
         The pool scaled to ``spec.height``, its per-glyph lookups for one image at a time,
-        the glyph tables of the vectorised batch path (when ``count`` > 0), one image's
+        the glyph table of the vectorised batch path (when ``count`` > 0; none when the
+        scaled pool itself serves, i.e. uncropped glyphs of one width), one image's
         working memory and ``count`` finished images.
         """
         scaled_width = max(1, round(pool.images.shape[2] * spec.height / max(pool.height, 1)))
         scaled = memory.scaled_pool_bytes(len(pool), spec.height, pool.images.shape[2], pool.height)
         batchable = _batchable(spec)
-        column_table = 2 * len(pool) * scaled_width * spec.height if count and batchable else 0
+        own_table = spec.crop or not bool(np.all(pool.widths == pool.images.shape[2]))
+        glyph_table = len(pool) * scaled_width * spec.height if count and batchable else 0
+        column_table = glyph_table if own_table else 0
         working = memory.WORKING_PER_PIXEL * spec.height * spec.width + LOOKUP_BYTES * len(pool)
         channels = 1
         if spec.augment:
