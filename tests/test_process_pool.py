@@ -165,3 +165,25 @@ def test_a_small_export_with_two_workers_runs_in_this_process(tmp_path, monkeypa
         (p.relative_to(tmp_path / "two"), p.read_bytes()) for p in (tmp_path / "two").rglob("*.png")
     )
     assert one == two and len(one) == 200
+
+
+def test_a_trial_export_can_insist_on_the_pool(tmp_path, monkeypatch):
+    """The app's speed trial times a larger export, which will use the pool."""
+    from seqstudio.core import process_pool
+    from seqstudio.core.export import ExportOptions, prepare_export, run_export
+    from seqstudio.core.spec import GenerationSpec
+
+    started = []
+    real = process_pool.run_tasks
+
+    def spy(*args, **kwargs):
+        started.append(kwargs["workers"])
+        return real(*args, **kwargs)
+
+    monkeypatch.delenv(process_pool.START_SECONDS_ENV, raising=False)
+    monkeypatch.setattr(process_pool, "_server_up", False)
+    monkeypatch.setattr(process_pool, "run_tasks", spy)
+    spec = GenerationSpec(digits="14543", width=200, seed=1)
+    job = prepare_export(spec, 200, tmp_path / "trial", ExportOptions(workers=2))
+    job.pool = "always"
+    assert run_export(job).complete and started == [2]

@@ -118,7 +118,7 @@ def measure_export(
     MeasurementCancelled
         ``cancel`` returned true.
     """
-    from seqstudio.core.export import export_dataset, prepare_export
+    from seqstudio.core.export import prepare_export, run_export
     from seqstudio.core.export.scheduler import plan_chunks
 
     options = dataclasses.replace(
@@ -140,9 +140,10 @@ def measure_export(
         count = min(request.count, TRIAL_CHUNKS * chunk * workers)
         snapshots: list[Progress] = []
         start = time.perf_counter()
-        result = export_dataset(
-            request.spec, count, Path(scratch) / "trial", options, snapshots.append, cancel
-        )
+        trial = prepare_export(request.spec, count, Path(scratch) / "trial", options)
+        if count < request.count:  # the export it times is larger: it will start the pool
+            trial.pool = "always"
+        result = run_export(trial, snapshots.append, cancel)
         total = time.perf_counter() - start
         if result.cancelled:
             raise MeasurementCancelled()

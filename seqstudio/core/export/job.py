@@ -51,6 +51,11 @@ class ExportJob:
         The most images one unit of work may hold within the memory budget.
     peak_memory : float
         Estimated peak memory of the whole export, in bytes.
+    pool : {"auto", "always"}
+        With several workers: ``"auto"`` starts the process pool only when it would save
+        more than its start-up (see :func:`seqstudio.core.process_pool.pool_worth_starting`);
+        ``"always"`` starts it anyway (a trial run that times a larger export, which
+        will use the pool).
     """
 
     spec: GenerationSpec
@@ -67,6 +72,7 @@ class ExportJob:
     workers: int = 1
     max_chunk: int = 1 << 30
     peak_memory: float = 0.0
+    pool: str = "auto"
 
     @property
     def mask_dtype(self) -> np.dtype:

@@ -228,7 +228,7 @@ def run_chunks(
         return
     rest = chunks[1:]
     per_image = (time.process_time() - start) / chunks[0].count
-    if pool_worth_starting(per_image * sum(c.count for c in rest), workers):
+    if job.pool == "always" or pool_worth_starting(per_image * sum(c.count for c in rest), workers):
         _run_pool(job, state, config, rest, manifests, tracker, should_stop, outcome, workers)
     else:
         _run_inline(job, state, rest, manifests, tracker, should_stop, outcome)
