@@ -147,6 +147,18 @@ def test_batch_equals_single_at_binding_widths(changes):
         assert batch.gaps[k] == sample.gaps and batch.params[k] == sample.params
 
 
+@pytest.mark.parametrize("count, span", [(3, 40), (2, 100)])
+def test_spacing_spans_wider_than_a_fresh_table(count, span):
+    """A span above the first table size (32) once crashed the redraw (broadcast error)."""
+    spec = GenerationSpec(digits="1234"[: count + 1], spacing_min=0, spacing_max=span, seed=4)
+    generator = SequenceGenerator(spec.replace(width=28 * (count + 1) + span // 2 + 1))
+    batch = generator.batch(0, 200)
+    assert all(0 <= g <= span for gaps in batch.gaps for g in gaps)
+    for k in range(200):
+        assert generator.generate(k).gaps == batch.gaps[k]
+    test_table_probabilities_equal_exact_counts(count, span)
+
+
 def test_random_length_minimum_is_the_true_minimum():
     spec = GenerationSpec(random={"min_length": 1, "max_length": 5}, spacing_min=0, spacing_max=3)
     low = feasible_width_range(spec).low

@@ -74,7 +74,8 @@ class GapCounts:
             if j > 0:
                 prefix = rows[j - 1, 1:]  # S_{j-1}(t), t = 0..size
                 window = prefix.copy()
-                window[self.span + 1 :] -= prefix[: size - self.span]
+                if self.span < size:  # else every window starts at t = 0: nothing to subtract
+                    window[self.span + 1 :] -= prefix[: size - self.span]
                 row = np.ldexp(window, previous_exponent - self._exponents[j])
             previous_exponent = self._exponents[j]
             rows[j, 0] = 0.0
