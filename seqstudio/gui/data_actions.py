@@ -271,8 +271,6 @@ class DataActions(QObject):
         if isinstance(progress, DownloadStatus):
             self.last_status = progress.line
             return
-        if self._job.is_cancelled():
-            return
         fraction = progress.fraction if progress.total > 0 else None
         self.status.show_progress(describe_progress(progress), fraction)
         if self.last_status:

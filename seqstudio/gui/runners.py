@@ -104,13 +104,16 @@ class LatestRunner(_Runner):
     Signals (GUI thread, newest request only)
     -------
     yielded(object)
-        A value the job yielded or reported (typed progress, a partial result).
+        A value the job yielded or reported (typed progress, a partial result); none
+        arrive once the job was asked to stop (:meth:`cancel`), so a "cancelling…"
+        message is not overwritten by progress.
     returned(object)
         What the job returned (once its thread has ended).
     errored(object)
         The exception the job raised (``str(exc)`` is the message to show).
     finished()
-        The newest job ended (after ``returned`` / ``errored``).
+        The newest request ended (after ``returned`` / ``errored``), or — when
+        :meth:`cancel` dropped it before it started — the job it waited for ended.
     """
 
     yielded = Signal(object)
@@ -128,6 +131,7 @@ class LatestRunner(_Runner):
         self._delivered = 0  # the newest request whose result was handed on
         self._active: Worker | None = None
         self._pending: tuple[int, Work] | None = None
+        self._dropped = 0  # a waiting request that cancel() dropped
 
     def submit(self, work: Work) -> int:
         """Run ``work(job)`` as the newest request; return its request id.
@@ -149,8 +153,9 @@ class LatestRunner(_Runner):
         return self._latest
 
     def _on_yielded(self, value: object) -> None:
-        run = self._runs.get(self.sender())
-        if run is not None and run.request_id == self._latest:
+        worker = self.sender()
+        run = self._runs.get(worker)
+        if run is not None and run.request_id == self._latest and not worker.abort_requested:
             self.yielded.emit(value)
 
     def _ended(self, worker: Worker, run: _Run) -> None:
@@ -165,12 +170,20 @@ class LatestRunner(_Runner):
             if newest or kept:
                 self._delivered = run.request_id
                 (self.returned if ok else self.errored).emit(value)
-        if newest:
+        if newest or (self._active is None and self._latest == self._dropped):
             self.finished.emit()
 
     def cancel(self) -> None:
-        """Ask the running job to stop and drop a waiting one (the newest still reports)."""
-        self._pending = None
+        """Ask the running job to stop and drop a waiting one.
+
+        The running job's values are dropped from now on; if it is the newest request
+        its result or error is still handed on (an export reports what it wrote).
+        ``finished`` follows once it has ended, also when the newest request was the
+        waiting one (it never runs).
+        """
+        if self._pending is not None:
+            self._dropped = self._pending[0]
+            self._pending = None
         if self._active is not None:
             self._active.quit()
 

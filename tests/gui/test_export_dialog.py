@@ -110,6 +110,34 @@ def test_dialog_export_equals_cli_export(window, qtbot, tmp_path):
     assert window.settings.last_folder("export") == str(out)
 
 
+def test_after_cancel_the_progress_line_keeps_saying_cancelling(qtbot, settings, tmp_path):
+    from seqstudio.gui.model import GeneratorModel
+
+    dialog = ExportDialog(GeneratorModel(), settings)
+    qtbot.addWidget(dialog)
+    try:
+        fill(dialog, tmp_path / "out", count=3000, workers=1)
+        qtbot.waitUntil(dialog.is_ready, timeout=15000)
+        after_cancel: list = []
+
+        def cancel_once(progress):
+            if progress.done > 0 and not after_cancel:
+                dialog.runner.progressed.disconnect(cancel_once)
+                dialog.cancel_export()
+                after_cancel.append(dialog.progress_label.text())
+                dialog.runner.progressed.connect(after_cancel.append)
+
+        dialog.runner.progressed.connect(cancel_once)
+        with qtbot.waitSignal(dialog.exportFinished, timeout=60000) as blocker:
+            dialog.export_button.click()
+        assert blocker.args[0].cancelled
+        # the engine's last snapshot (sent as it stops) is not shown over "cancelling…"
+        assert after_cancel == [dialog.progress_label.text()]
+        assert dialog.progress_label.text().endswith(" — cancelling…")
+    finally:
+        dialog.shutdown()
+
+
 def test_cancel_leaves_a_consistent_dataset_and_resume_completes_it(qtbot, settings, tmp_path):
     from seqstudio.gui.model import GeneratorModel
 

@@ -230,3 +230,51 @@ def test_queued_shutdown_runs_the_queue_to_its_end(qtbot):
     runner.shutdown()
     assert ran == [0, 1, 2] and not runner.is_running()
     qtbot.waitUntil(lambda: runner.pending() == 0)
+
+
+def test_a_cancelled_jobs_later_progress_is_dropped_but_its_result_arrives(qtbot):
+    runner = LatestRunner("t-cancel-progress")
+    yielded: list = []
+    returned: list = []
+    runner.yielded.connect(yielded.append)
+    runner.returned.connect(returned.append)
+    entered = threading.Event()
+
+    def engine_like(job):
+        entered.set()
+        job.wait_cancelled(30)
+        job.report(Progress(512, 200_000, 1.0))  # an engine's last report as it stops
+        return "cancelled at 512"
+
+    runner.submit(engine_like)
+    qtbot.waitUntil(entered.is_set)
+    with qtbot.waitSignal(runner.finished, timeout=5000):
+        runner.cancel()
+    assert yielded == []  # "cancelling…" is not overwritten by progress
+    assert returned == ["cancelled at 512"]
+
+
+def test_cancel_while_a_request_waits_still_ends_with_finished(qtbot):
+    runner = LatestRunner("t-cancel-waiting")
+    gate = threading.Event()
+    started: list = []
+    log: list = []
+    _record(runner, log)
+
+    def request(name: str):
+        def work(job):
+            started.append(name)
+            gate.wait(10)  # A cannot stop at once (a chunk of files being decoded)
+            return name
+
+        return work
+
+    runner.submit(request("A"))
+    qtbot.waitUntil(lambda: started == ["A"])
+    runner.submit(request("B"))  # waits for A to end
+    runner.cancel()  # the user cancels before B started
+    with qtbot.waitSignal(runner.finished, timeout=5000):
+        gate.set()
+    assert started == ["A"]  # B never runs
+    assert log == [("finished", True)]  # A's result is not B's; the runner is idle
+    assert not runner.is_busy()

@@ -1,7 +1,8 @@
 """Two splits of the scan, or the scan and another folder, side by side.
 
-Splits are compared from the statistics already computed; another folder is scanned on
-the task queue first. The table lists every compared quantity with its distance
+Splits are compared from the statistics already computed; another folder is scanned
+first, on a newest-wins :class:`~seqstudio.gui.runners.LatestRunner` (progress shown,
+a newer choice or closing the inspector cancels it). The table lists every compared quantity with its distance
 (:mod:`seqstudio.core.stats.compare`), the largest first.
 """
 
@@ -23,10 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from seqstudio.core.progress import Progress
 from seqstudio.core.stats import DatasetStats, compute_dataset_stats
 from seqstudio.core.stats.compare import Comparison, compare_groups
 from seqstudio.gui.panels.base import ERROR_STYLE
-from seqstudio.gui.runners import QueuedRunner
+from seqstudio.gui.runners import LatestRunner, QueuedRunner
+from seqstudio.gui.workers import Job
 
 ALL = "(all)"
 
@@ -61,6 +64,11 @@ class CompareView(QWidget):
         self.other: DatasetStats | None = None
         self.comparison: Comparison | None = None
         self._asked = 0
+        self._scanner = LatestRunner("seqstudio-compare-scan", self)
+        self._scanner.yielded.connect(self._on_scan_progress)
+        self._scanner.returned.connect(self._on_other)
+        self._scanner.errored.connect(self._on_scan_failed)
+        self._scanning = ""
         self.a_combo = QComboBox()
         self.b_combo = QComboBox()
         self.folder_button = QPushButton("Other folder as B…")
@@ -110,14 +118,35 @@ class CompareView(QWidget):
         self._on_choice()
 
     def compare_folder(self, folder: str) -> None:
-        """Scan ``folder`` on the task queue and offer it as B."""
+        """Scan ``folder`` (a scan still running is cancelled) and offer it as B."""
+        self._scanning = folder
         self.verdict.setText(f"scanning {folder}…")
         workers = self._workers
-        self._tasks.run(
-            lambda _job: compute_dataset_stats(folder, workers=workers),
-            self._on_other,
-            lambda exc: self._show_error(f"cannot compare with {folder}: {exc}"),
-        )
+
+        def scan(job: Job) -> DatasetStats:
+            return compute_dataset_stats(
+                folder, workers=workers, progress=job.report, cancel=job.cancelled
+            )
+
+        self._scanner.submit(scan)
+
+    def _on_scan_progress(self, progress: Progress) -> None:
+        if progress.total > 0:
+            self.verdict.setText(
+                f"scanning {self._scanning}: {progress.done:,} / {progress.total:,} files"
+            )
+
+    def _on_scan_failed(self, exc: Exception) -> None:
+        self.verdict.setText("")
+        self._show_error(f"cannot compare with {self._scanning}: {exc}")
+
+    def is_running(self) -> bool:
+        """Whether the scan of a folder to compare with is running."""
+        return self._scanner.is_running()
+
+    def shutdown(self) -> None:
+        """Cancel and await the scan of a folder to compare with."""
+        self._scanner.shutdown()
 
     def _on_folder(self) -> None:
         folder = self._choose("Compare with folder", self.stats.root if self.stats else "")

@@ -102,6 +102,7 @@ class InspectorPanel(QWidget):
         self.runner = StatsRunner(self, workers)
         self.stats: DatasetStats | None = None
         self.intensity: IntensityHistogram | None = None
+        self._scanning, self._ended = "", True  # the folder of the newest scan; its outcome came
         self._build()
         self._connect()
         if settings is not None:
@@ -177,7 +178,7 @@ class InspectorPanel(QWidget):
         self.runner.histogram.connect(self._on_histogram)
         self.runner.cancelled.connect(self._on_cancelled)
         self.runner.failed.connect(self._on_failed)
-        self.runner.done.connect(lambda: self._set_running(False))
+        self.runner.done.connect(self._on_done)
 
     # ------------------------------------------------------------------ scanning
     def inspect(self, folder: str) -> None:
@@ -196,8 +197,9 @@ class InspectorPanel(QWidget):
         if self.settings is not None:
             self.settings.set_last_folder("inspect", folder)
         self.stats = self.intensity = None
+        self._scanning, self._ended = folder, False
         self.problems.clear_problems()
-        self.plots.set_intensity(None)
+        self.plots.clear()
         self.pixel_maps.set_stats(None)
         self.compare.set_stats(None)
         self.table.setRowCount(0)
@@ -221,6 +223,11 @@ class InspectorPanel(QWidget):
         for button in (self.copy_button, self.json_button, self.csv_button):
             button.setEnabled(self.stats is not None)
 
+    def _on_done(self, *_) -> None:
+        if not self._ended:  # cancelled while it waited for the previous scan to stop
+            self.status_label.setText(f"cancelled before scanning {self._scanning}")
+        self._set_running(False)
+
     def _on_progress(self, progress: Progress) -> None:
         if progress.total <= 0:  # still reading the manifests
             self.status_label.setText(f"reading manifests: {progress.done:,} records")
@@ -235,6 +242,7 @@ class InspectorPanel(QWidget):
         self.table.set_stats(stats)
 
     def _on_finished(self, stats: DatasetStats) -> None:
+        self._ended = True
         self.stats = stats
         self.progress_bar.setValue(1000)
         self.table.set_stats(stats)
@@ -257,6 +265,7 @@ class InspectorPanel(QWidget):
         self.histogramReady.emit(intensity)
 
     def _on_cancelled(self, partial: DatasetStats) -> None:
+        self._ended = True
         self.table.set_stats(partial)
         self.status_label.setText(
             f"cancelled after {partial.files_done:,} of {partial.files_total:,} files "
@@ -265,6 +274,7 @@ class InspectorPanel(QWidget):
         self.scanCancelled.emit(partial)
 
     def _on_failed(self, message: str) -> None:
+        self._ended = True
         self._show_problem(message)
         if self.stats is None:
             self.status_label.setText("")
@@ -306,6 +316,7 @@ class InspectorPanel(QWidget):
         """Cancel and await every worker (idempotent)."""
         self.runner.shutdown()
         self.gallery.shutdown()
+        self.compare.shutdown()
         self.plots.shutdown()
         self.tasks.shutdown()
 
@@ -317,7 +328,8 @@ class InspectorPanel(QWidget):
             or self.gallery.loader.is_running()
             or self.gallery.indexer.is_running()
             or self.gallery.filterer.is_running()
-            or self.plots.is_alive()
+            or self.plots.is_running()
+            or self.compare.is_running()
         )
 
 

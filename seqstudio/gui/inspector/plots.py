@@ -162,6 +162,11 @@ class StatsPlots(QLabel):
         self._intensity = intensity
         self._redraw()
 
+    def clear(self) -> None:
+        """Show empty plots (a new folder is being scanned)."""
+        self._stats = self._intensity = None
+        self._redraw()
+
     def _redraw(self) -> None:
         self.data, self.per_split = plot_data(self._stats, self._intensity)
         data, per_split = self.data, self.per_split
@@ -187,9 +192,9 @@ class StatsPlots(QLabel):
     def _on_draw_failed(self, exc: Exception) -> None:
         self.setText(f"cannot draw the plots: {exc}")
 
-    def is_alive(self) -> bool:
-        """Whether drawings may still run (until :meth:`shutdown`)."""
-        return not self._closed
+    def is_running(self) -> bool:
+        """Whether a drawing thread is alive."""
+        return self._drawer.is_running()
 
     def shutdown(self) -> None:
         """Drop waiting drawings and wait for the drawing thread to end."""
