@@ -243,21 +243,25 @@ def _run_inline(
     should_stop: Callable[[], bool],
     outcome: RunOutcome,
 ) -> bool:
-    """Run ``chunks`` in this process; whether all of them were recorded."""
-    for k, chunk in enumerate(chunks):
+    """Run ``chunks`` in this process; whether all of them were recorded.
+
+    When one fails or is cut short, only its own unrecorded files are removed: later
+    chunks were never started (as in the pool, where only submitted chunks are cleaned),
+    so a cancelled 1,000,000-image export does not try 3,000,000 deletions.
+    """
+    for chunk in chunks:
         if should_stop():
-            _remove_orphans(job, chunks[k:], {})
             return False
         try:
             result = state.run(chunk, should_stop)
             manifests.append(chunk, result)
         except OSError as exc:
             outcome.error = exc
-            _remove_orphans(job, chunks[k:], {})
+            _remove_orphans(job, [chunk], {})
             return False
         tracker.advance(result.done)
         if result.done < chunk.count:
-            _remove_orphans(job, chunks[k:], {chunk.seq: result.done})
+            _remove_orphans(job, [chunk], {chunk.seq: result.done})
             return False
     return True
 
