@@ -41,7 +41,7 @@ class PreviewController(QObject):
     previewFailed(PreviewFailure)
         The newest request's spec was rejected by the glyph data.
     busyChanged(bool)
-        Whether a request is being rendered.
+        Whether the newest edit is not answered yet (see :meth:`is_busy`).
     """
 
     previewReady = Signal(object)
@@ -99,7 +99,10 @@ class PreviewController(QObject):
             self.regenerate()
 
     def is_busy(self) -> bool:
-        """Whether a submitted request has not been answered yet."""
+        """Whether the newest edit is not answered yet.
+
+        True while a request renders and while an edit waits for the throttle window.
+        """
         return self._busy
 
     def _on_candidate(self, spec: GenerationSpec) -> None:
@@ -108,6 +111,7 @@ class PreviewController(QObject):
         self._latest_spec = spec
         if self._timer.isActive():
             self._waiting = True  # coalesced: submitted when the window closes
+            self._set_busy(True)
             return
         self._submit_newest()
         self._timer.start()
@@ -166,17 +170,17 @@ class PreviewController(QObject):
         self.classes = result.classes
         self._model.accept_rendered(result.spec)
         if self._sheet_count == 0:
-            self._set_busy(False)
+            self._set_busy(self._waiting)
         self.previewReady.emit(result)
 
     def _on_sheet(self, result: SheetResult) -> None:
         self.last_sheet = result
         if result.complete:
-            self._set_busy(False)
+            self._set_busy(self._waiting)
         self.sheetReady.emit(result)
 
     def _on_failed(self, failure: PreviewFailure) -> None:
-        self._set_busy(False)
+        self._set_busy(self._waiting)
         self._model.reject_rendered(failure.spec, failure.field, failure.message)
         self.previewFailed.emit(failure)
 
@@ -211,6 +215,7 @@ class PreviewController(QObject):
     def shutdown(self) -> None:
         """Stop the timer and the render thread, and wait for it to end."""
         self._timer.stop()
+        self._waiting = False
         self._stopped = True
         self._worker.shutdown()
 

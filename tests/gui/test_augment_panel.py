@@ -155,3 +155,23 @@ def test_folder_typed_in_the_panel_reaches_the_spec(panel, tmp_path):
     assert ops and ops[0].params["folder"] == str(tmp_path)
     panel.model.set_spec(GenerationSpec())  # loading a spec shows its (empty) folder
     assert field.text() == ""
+
+
+def test_bundled_presets_that_cannot_be_read_are_reported(qtbot, monkeypatch):
+    from seqstudio.gui.panels import augment_panel
+
+    def unreadable():
+        raise OSError("presets/light.json: permission denied")
+
+    monkeypatch.setattr(augment_panel, "_load_bundled_presets", unreadable)
+    tasks = QueuedRunner()
+    try:
+        with qtbot.waitSignal(tasks.taskFinished, timeout=5000):
+            panel = AugmentPanel(GeneratorModel(GenerationSpec()), tasks)
+            qtbot.addWidget(panel)
+            failures: list = []
+            panel.presetFailed.connect(failures.append)
+        assert failures == ["bundled presets: presets/light.json: permission denied"]
+        assert panel.problem_labels["augment"].text() == failures[0]
+    finally:
+        tasks.shutdown()

@@ -89,6 +89,28 @@ def test_digit_typing_regenerates(window, qtbot):
     assert window.info.label_text.text() == "label: 86"
 
 
+def test_the_preview_is_busy_while_a_coalesced_edit_waits(make_window, qtbot, monkeypatch):
+    from seqstudio.gui import preview_controller
+
+    monkeypatch.setattr(preview_controller, "DEBOUNCE_MS", 3000)  # a long throttle window
+    window = make_window()
+    busy: list = []
+    window.preview.busyChanged.connect(busy.append)
+    with qtbot.waitSignal(window.preview.previewReady, timeout=10000) as first:
+        window.model.set_values(digits="12")  # rendered at once; opens the window
+        window.model.set_values(digits="123")  # waits for the window to close
+    assert first.args[0].spec.digits == ("1", "2")
+    assert window.preview.is_busy() and busy == [True]  # "123" is not shown yet
+    qtbot.waitUntil(lambda: not window.preview.is_busy(), timeout=10000)
+    assert window.preview.last_result.spec.digits == ("1", "2", "3")
+    assert busy == [True, False]
+    # an edit after the answer, inside the window that the answered request opened
+    window.model.set_values(digits="1234")
+    assert window.preview.is_busy()
+    qtbot.waitUntil(lambda: not window.preview.is_busy(), timeout=10000)
+    assert window.preview.last_result.spec.digits == ("1", "2", "3", "4")
+
+
 def test_reroll_and_regenerate(window, qtbot):
     seed = window.model.spec.seed
     with qtbot.waitSignal(window.canvas.imageChanged, timeout=10000):

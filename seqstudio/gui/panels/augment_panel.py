@@ -165,7 +165,9 @@ class AugmentPanel(SpecPanel):
         self.bind()
         if self._tasks is not None:
             self._tasks.run(
-                lambda _job: _load_bundled_presets(), self._on_presets_loaded, lambda _exc: None
+                lambda _job: _load_bundled_presets(),
+                self._on_presets_loaded,
+                lambda exc: self._preset_failed(f"bundled presets: {exc}"),
             )
 
     def _on_presets_loaded(self, presets: dict[str, tuple]) -> None:
@@ -222,13 +224,16 @@ class AugmentPanel(SpecPanel):
             self._show_preset_name()
             self.presetApplied.emit(name_or_path)
 
-        def failed(exc: Exception) -> None:
-            message = f"preset {name_or_path}: {exc}"
-            self.problem_labels["augment"].setText(message)
-            self.problem_labels["augment"].setVisible(True)
-            self.presetFailed.emit(message)
+        self._tasks.run(
+            lambda _job: _load_preset(name_or_path),
+            done,
+            lambda exc: self._preset_failed(f"preset {name_or_path}: {exc}"),
+        )
 
-        self._tasks.run(lambda _job: _load_preset(name_or_path), done, failed)
+    def _preset_failed(self, message: str) -> None:
+        self.problem_labels["augment"].setText(message)
+        self.problem_labels["augment"].setVisible(True)
+        self.presetFailed.emit(message)
 
     def _file_dialog(self, title: str, start: str) -> str:
         path, _ = QFileDialog.getOpenFileName(
