@@ -432,7 +432,9 @@ class ExportDialog(ExportForm, QDialog):
             if not self.confirm_stop():
                 event.ignore()
                 return
-            self.runner.shutdown()
-            self._update_buttons()
+            # Cancel and await the thread; its outcome still arrives, so the dialog
+            # opened again says what was written and offers Resume.
+            self.cancel_export()
+            self.runner.wait()
         self._check_timer.stop()
         super().closeEvent(event)

@@ -342,5 +342,31 @@ def test_closing_the_window_during_an_export_asks_then_cancels(make_window, qtbo
     assert len(lines) == len(list((out / "train").glob("*.png"))) < 20000
 
 
+def test_closing_the_dialog_during_an_export_keeps_its_summary_and_resume(
+    qtbot, settings, tmp_path
+):
+    from seqstudio.gui.model import GeneratorModel
+
+    dialog = ExportDialog(GeneratorModel(), settings)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.confirm = lambda title, text: True  # "Cancel it?" — yes
+    try:
+        fill(dialog, tmp_path / "closing", count=3000, workers=1)
+        qtbot.waitUntil(dialog.is_ready, timeout=15000)
+        with qtbot.waitSignal(dialog.runner.progressed, timeout=30000):
+            dialog.export_button.click()
+        with qtbot.waitSignal(dialog.exportFinished, timeout=30000) as blocker:
+            assert dialog.close()  # cancelled and awaited; its outcome still arrives
+        assert blocker.args[0].cancelled
+        dialog.show()  # opened again from the menu
+        assert "Cancelled:" in dialog.summary_label.text() and dialog.resume_button.isVisible()
+        with qtbot.waitSignal(dialog.exportFinished, timeout=60000) as blocker:
+            assert dialog.resume_export()
+        assert blocker.args[0].complete
+    finally:
+        dialog.shutdown()
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-v"]))
