@@ -380,19 +380,3 @@ def export_on_dask(request: ExportRequest, progress, cancel) -> ExportResult:
         progress=progress,
         cancel=cancel,
     )
-
-
-def folder_state(path: str) -> str:
-    """``"missing"``, ``"empty"``, ``"dataset"`` (has dataset.json), ``"other"`` or ``"file"``."""
-    folder = Path(path).expanduser()
-    if not folder.exists():
-        return "missing"
-    if not folder.is_dir():
-        return "file"
-    try:
-        entries = [e.name for e in folder.iterdir()]
-    except OSError:
-        return "other"
-    if not entries:
-        return "empty"
-    return "dataset" if "dataset.json" in entries else "other"

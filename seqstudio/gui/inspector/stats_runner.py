@@ -70,7 +70,8 @@ class StatsRunner(QObject):
     failed(str)
         The folder cannot be scanned (or the checks failed).
     done()
-        The scan thread ended (after any of the above).
+        The newest scan ended (after any of the above), or was cancelled while it
+        waited for the previous one to stop (then nothing else is emitted for it).
     """
 
     indexed = Signal(object)
@@ -113,7 +114,7 @@ class StatsRunner(QObject):
             self.failed.emit(str(exc))
 
     def cancel(self) -> None:
-        """Ask the scan to stop (between chunks of files)."""
+        """Ask the scan to stop (between chunks of files); a scan still waiting never starts."""
         self._job.cancel()
 
     def is_running(self) -> bool:
