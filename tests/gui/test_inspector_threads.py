@@ -99,3 +99,45 @@ def test_closing_stops_the_scan_of_a_folder_to_compare_with(qtbot, panel, export
     assert panel.compare.is_running()
     panel.shutdown()  # closing the inspector
     assert seen["stopped"] and not panel.compare.is_running()
+
+
+def test_the_last_folders_filter_result_is_not_taken_for_the_new_one(
+    qtbot, exported, tmp_path, monkeypatch
+):
+    from seqstudio.gui.inspector import sample_gallery
+    from seqstudio.gui.inspector.sample_gallery import SampleGallery
+    from seqstudio.gui.runners import QueuedRunner
+
+    tasks = QueuedRunner()
+    gallery = SampleGallery(tasks)
+    qtbot.addWidget(gallery)
+    other = tmp_path / "other"
+    other.mkdir()
+    png = next((exported / "train").glob("*.png")).read_bytes()
+    for n in range(3):
+        (other / f"plain_{n}.png").write_bytes(png)
+    try:
+        with qtbot.waitSignal(gallery.pageLoaded, timeout=20000):
+            gallery.set_folder(str(exported))
+        filtering, indexing = threading.Event(), threading.Event()
+        real_select, real_index = sample_gallery.select_images, sample_gallery._index_with_tags
+        monkeypatch.setattr(
+            sample_gallery, "select_images", lambda *a: [filtering.wait(10), real_select(*a)][1]
+        )
+        monkeypatch.setattr(
+            sample_gallery, "_index_with_tags", lambda *a: [indexing.wait(10), real_index(*a)][1]
+        )
+        gallery.filters.label_edit.setText("")  # refilter the first folder (held at the gate)
+        gallery.filters.changed.emit()
+        gallery.set_folder(str(other))  # the user picks another folder meanwhile
+        with qtbot.waitSignal(gallery.filterer.returned, timeout=10000):
+            filtering.set()  # the first folder's images arrive before the new index
+        assert gallery.filtered == [] and gallery.index is None
+        with qtbot.waitSignal(gallery.pageLoaded, timeout=20000):
+            indexing.set()
+        assert sorted(image.rel for image in gallery.filtered) == [
+            f"plain_{n}.png" for n in range(3)
+        ]
+    finally:
+        gallery.shutdown()
+        tasks.shutdown()

@@ -196,9 +196,12 @@ class SampleGallery(QWidget):
         self._show_error("")
         index = self.index
         tags = {rel: list(values) for rel, values in (self.tags.tags if self.tags else {}).items()}
-        self.filterer.submit(lambda _job: select_images(index, flt, tags))
+        self.filterer.submit(lambda _job: (index, select_images(index, flt, tags)))
 
-    def _on_filtered(self, images: list[IndexedImage]) -> None:
+    def _on_filtered(self, result: tuple[FolderIndex, list[IndexedImage]]) -> None:
+        index, images = result
+        if index is not self.index:
+            return  # the images of a folder no longer shown (a new one is being indexed)
         self.filtered = images
         self.show_page(0)
         self.filtered_ready.emit()
