@@ -363,6 +363,7 @@ class ExportDialog(ExportForm, QDialog):
         complete = result.already_done + result.written
         if result.cancelled or not result.complete:
             self._resumable = request
+            self.progress_label.setText(f"{complete:,} / {result.total:,} images — cancelled")
             self.summary_label.setText(
                 f"Cancelled: {complete:,} of {result.total:,} images are complete in "
                 f"{result.out_dir} ({result.written:,} written now); the dataset is consistent. "
