@@ -44,7 +44,7 @@ import numpy as np
 
 from seqstudio.core.augment import load_preset
 from seqstudio.core.cv import cv2
-from seqstudio.core.errors import DataError
+from seqstudio.core.errors import DataError, SpecError
 from seqstudio.core.font_glyphs import render_font
 from seqstudio.core.generator import SequenceGenerator
 from seqstudio.core.spec import GenerationSpec, RandomSequences
@@ -288,7 +288,10 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     presets = list(dict.fromkeys([*([] if args.no_baseline else ["none"]), *args.presets]))
     for name in presets:
-        load_preset(name)  # a wrong name or file fails before any training
+        try:
+            load_preset(name)  # a wrong name or file fails before any training
+        except SpecError as exc:
+            parser.error(f"--presets: {exc}")
     fonts = usable_fonts(args.fonts)
     if len(fonts) < 2:
         sys.exit(f"need at least 2 usable fonts under {' '.join(args.fonts)} (found {len(fonts)})")
