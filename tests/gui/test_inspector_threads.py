@@ -11,6 +11,7 @@ import pytest
 
 from seqstudio.core.export import ExportOptions, export_dataset
 from seqstudio.core.spec import GenerationSpec
+from seqstudio.core.stats import compute_dataset_stats
 from seqstudio.gui.inspector import InspectorPanel, compare_view, stats_runner
 from seqstudio.gui.inspector.plots import TITLES
 
@@ -141,3 +142,35 @@ def test_the_last_folders_filter_result_is_not_taken_for_the_new_one(
     finally:
         gallery.shutdown()
         tasks.shutdown()
+
+
+def test_a_drawing_of_the_last_folder_is_not_shown_after_clearing(qtbot, exported, monkeypatch):
+    from PySide6.QtGui import QColor, QImage
+
+    from seqstudio.gui.inspector import plots as plots_module
+
+    gate = threading.Event()
+
+    def drawing(data, per_split, width, height):  # the last folder's drawing is slow
+        labelled = bool(data[TITLES[1]])
+        if labelled:
+            gate.wait(10)
+        image = QImage(8, 8, QImage.Format.Format_RGB888)
+        image.fill(QColor("red" if labelled else "white"))
+        return image
+
+    monkeypatch.setattr(plots_module, "render_plots", drawing)
+    view = plots_module.StatsPlots()
+    qtbot.addWidget(view)
+    shown: list = []
+    view.rendered.connect(lambda: shown.append(view.pixmap().toImage().pixelColor(0, 0).name()))
+    try:
+        qtbot.waitUntil(lambda: shown == ["#ffffff"])  # the empty plots at start
+        view.set_stats(compute_dataset_stats(exported, workers=1))  # held at the gate
+        view.clear()  # a new folder is scanned: empty plots
+        with qtbot.waitSignal(view.rendered, timeout=10000):
+            gate.set()
+        qtbot.waitUntil(lambda: not view.is_running())
+        assert shown == ["#ffffff", "#ffffff"]  # the last folder's plots never came back
+    finally:
+        view.shutdown()

@@ -150,6 +150,7 @@ class StatsPlots(QLabel):
         self._drawer.returned.connect(self._on_drawn)
         self._drawer.errored.connect(self._on_draw_failed)
         self._closed = False
+        self._folder = 0  # counts clear(): a drawing of an earlier folder is never shown
         self._redraw()
 
     def set_stats(self, stats: DatasetStats | None) -> None:
@@ -163,16 +164,18 @@ class StatsPlots(QLabel):
         self._redraw()
 
     def clear(self) -> None:
-        """Show empty plots (a new folder is being scanned)."""
+        """Show empty plots (a new folder is being scanned); drawings under way are dropped."""
         self._stats = self._intensity = None
+        self._folder += 1
         self._redraw()
 
     def _redraw(self) -> None:
         self.data, self.per_split = plot_data(self._stats, self._intensity)
         data, per_split = self.data, self.per_split
         width, height = max(self.width(), 400), max(self.height(), 300)
+        folder = self._folder
         if not self._closed:
-            self._drawer.submit(lambda _job: render_plots(data, per_split, width, height))
+            self._drawer.submit(lambda _job: (folder, render_plots(data, per_split, width, height)))
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
@@ -185,7 +188,10 @@ class StatsPlots(QLabel):
         if shown is None or shown.isNull() or shown.size() != self.size():
             self._redraw()  # drawn while hidden, at another size
 
-    def _on_drawn(self, image: QImage) -> None:
+    def _on_drawn(self, drawn: tuple[int, QImage]) -> None:
+        folder, image = drawn
+        if folder != self._folder:
+            return  # kept as a superseded result, but of the folder shown before
         self.setPixmap(QPixmap.fromImage(image))
         self.rendered.emit()
 
