@@ -2,8 +2,8 @@
 
 Splits are compared from the statistics already computed; another folder is scanned
 first, on a newest-wins :class:`~seqstudio.gui.runners.LatestRunner` (progress shown,
-a newer choice or closing the inspector cancels it). The table lists every compared quantity with its distance
-(:mod:`seqstudio.core.stats.compare`), the largest first.
+a newer choice or closing the inspector cancels it). The table lists every compared
+quantity with its distance (:mod:`seqstudio.core.stats.compare`), the largest first.
 """
 
 from __future__ import annotations
