@@ -44,3 +44,16 @@ def test_a_draw_plan_gives_the_same_numbers():
             assert planned.uniform(stream, 12) == plain.uniform(stream, 12)
             assert planned.integers(stream, 3, 5, 10) == plain.integers(stream, 3, 5, 10)
         assert rng.DrawPlan([]).uniforms(key) == {}
+
+
+def test_a_draw_plans_words_are_the_integers_behind_its_uniforms():
+    plan = rng.DrawPlan([(rng.STREAM_FIT, 11), (rng.STREAM_GAPS, 2)])
+    for seed, index in ((0, 0), (5, 2**62), (2**63 - 1, 12345)):
+        key = rng.image_key(seed, index)
+        words = plan.words(key)
+        assert all(0 <= m < 2**53 for m in words)
+        keys = np.array([key], dtype=np.uint64)
+        want = (rng.raw_draws(keys, rng.STREAM_FIT, 11)[0] >> np.uint64(11)).tolist()
+        assert list(words[:11]) == want
+        drawn = plan.uniforms(key)
+        assert [m * 2.0**-53 for m in words] == drawn[rng.STREAM_FIT] + drawn[rng.STREAM_GAPS]

@@ -66,6 +66,43 @@ def test_grown_tables_draw_the_same_gaps():
     assert np.array_equal(np.array(scalar), fresh)
 
 
+@pytest.mark.parametrize("count, span", [(4, 5), (11, 5), (3, 40), (6, 1), (19, 8), (5, 0), (1, 7)])
+def test_integer_thresholds_give_the_float_samplers_values(count, span):
+    """One image at a time compares 53-bit integers with cached thresholds; batches do
+    the float arithmetic. Each threshold is where the float comparison flips, and both
+    give the same gaps at, beside and between thresholds."""
+    table = gap_counts(count, span)
+    rng = np.random.default_rng(count * 100 + span)
+    top_word = 2**53
+    budgets, words = [], []
+    for after in range(count):
+        for t in range(count * span + 2):
+            prefix = table.prefix(after, t)
+            high, top = prefix[t + 1], min(t, span)
+            weight = high - prefix[t - top]
+            cut = table.thresholds(after, t)
+            assert len(cut) == top and cut == sorted(cut)
+            for v, m in enumerate(cut):
+                if m < top_word:  # the comparison holds from m on ...
+                    assert prefix[t - v] >= high - (m * 2.0**-53) * weight
+                if m > 0:  # ... and not just below it
+                    assert not prefix[t - v] >= high - ((m - 1) * 2.0**-53) * weight
+                if after == count - 1:  # the first step: put the word right at the threshold
+                    for w in (m - 1, m):
+                        if 0 <= w < top_word:
+                            budgets.append(t)
+                            words.append([w, *rng.integers(0, top_word, count - 1).tolist()])
+    for _ in range(3000):
+        budgets.append(int(rng.integers(0, count * span + 3)))
+        words.append(rng.choice([0, top_word - 1, *rng.integers(0, top_word, 6)], count).tolist())
+    uniforms = np.array(words, dtype=np.float64) * 2.0**-53
+    batched = table.sample(np.array(budgets), uniforms)
+    for k, (budget, row) in enumerate(zip(budgets, words)):
+        one = table.sample_words(budget, row, 3)
+        assert one == [3 + g for g in table.sample_one(budget, uniforms[k].tolist())]
+        assert one == (3 + batched[k]).tolist()
+
+
 def test_sampler_is_uniform_over_the_feasible_set():
     low, high, count, room = 1, 4, 3, 8
     support = _feasible(low, high, count, room)

@@ -27,9 +27,16 @@ the same bytes, come out whether one image or a batch is drawn.
 from __future__ import annotations
 
 import threading
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 
 import numpy as np
+
+#: Uniforms are ``m · 2**-53`` for a 53-bit integer ``m`` (see :mod:`seqstudio.core.rng`).
+WORDS = 1 << 53
+_INV_WORDS = 1.0 / WORDS
+#: Most integer thresholds one table keeps (~40 bytes each); past it, floats are compared.
+CUT_BUDGET = 1 << 16
 
 
 class GapCounts:
@@ -55,6 +62,10 @@ class GapCounts:
         self._prefix[:, 1] = 1.0  # N(j, 0) = 1, scaled below
         self._total = -1
         self._lists: list[list[float]] | None = None  # rows as Python floats (one image)
+        # _cuts[j][t]: integer thresholds of a step with j gaps after it and budget t
+        # (see sample_words); None until first needed.
+        self._cuts: list[list[list[int] | None]] = [[] for _ in range(count)]
+        self._cut_count = 0
         self._lock = threading.Lock()
         self._exponents = [((span + 1) ** j).bit_length() - 1 for j in range(count)]
         self._grow(0)
@@ -82,6 +93,8 @@ class GapCounts:
             np.cumsum(row, out=rows[j, 1:])
         self._prefix = rows
         self._lists = None
+        # Entries never change as the table grows: keep the thresholds found so far.
+        self._cuts = [row + [None] * (size + 1 - len(row)) for row in self._cuts]
         self._total = size
 
     def prefix(self, j: int, total: int) -> np.ndarray:
@@ -92,10 +105,8 @@ class GapCounts:
                     self._grow(total)
         return self._prefix[j]
 
-    def sample_one(self, total: int, uniforms: list[float]) -> list[int]:
-        """:meth:`sample` for one image, in plain Python floats (the same numbers, bit
-        for bit: the same table entries and IEEE operations, ``bisect_left`` for
-        ``searchsorted``), without numpy's per-call overhead."""
+    def _python_rows(self, total: int) -> list[list[float]]:
+        """The prefix rows as Python floats, covering ``t ≤ total``."""
         lists = self._lists
         if lists is None or total > self._total:
             with self._lock:
@@ -104,6 +115,13 @@ class GapCounts:
                 if self._lists is None:
                     self._lists = self._prefix.tolist()
                 lists = self._lists
+        return lists
+
+    def sample_one(self, total: int, uniforms: list[float]) -> list[int]:
+        """:meth:`sample` for one image, in plain Python floats (the same numbers, bit
+        for bit: the same table entries and IEEE operations, ``bisect_left`` for
+        ``searchsorted``), without numpy's per-call overhead."""
+        lists = self._python_rows(total)
         t, span, count = total, self.span, self.count
         out = []
         for i in range(count):
@@ -115,6 +133,74 @@ class GapCounts:
             out.append(value)
             t -= value
         return out
+
+    def sample_words(self, total: int, words: Sequence[int], low: int = 0) -> list[int]:
+        """:meth:`sample_one` (plus ``low``) with each uniform given as its 53-bit integer.
+
+        Parameters
+        ----------
+        total : int
+            The budget ``t ≥ 0``.
+        words : sequence of int
+            One ``m`` in [0, 2**53) per gap, for the uniform ``m · 2**-53`` (as
+            :meth:`seqstudio.core.rng.ImageRandom.words` gives them).
+        low : int
+            Added to every offset (the minimum gap).
+
+        Notes
+        -----
+        A step with budget ``t`` gives the value ``#{v < min(t, span) : S(t − v − 1) ≥
+        S(t) − u·w}`` (the inversion of :meth:`sample`). Each comparison is monotone in
+        ``u``, so it holds exactly from some integer ``m`` on: that threshold is found
+        once per step state (``j``, ``t``), with the same float operations, and kept.
+        A draw then counts thresholds ≤ ``m`` — the same values, bit for bit, without
+        float arithmetic per image.
+        """
+        if total > self._total:
+            self._python_rows(total)
+        cuts = self._cuts
+        t, j = total, self.count - 1
+        out = []
+        for m in words:
+            if t == 0:  # no budget left: every remaining offset is 0 (an empty count)
+                out += [low] * (j + 1)
+                break
+            cut = cuts[j][t]
+            if cut is None:
+                cut = self.thresholds(j, t)
+            value = bisect_right(cut, m)
+            out.append(low + value)
+            t -= value
+            j -= 1
+        return out
+
+    def thresholds(self, after: int, total: int) -> list[int]:
+        """The integer thresholds of one step of :meth:`sample_words`.
+
+        Parameters
+        ----------
+        after : int
+            Gaps left after this one (``0 … count − 1``).
+        total : int
+            The budget ``t`` at this step.
+
+        Returns
+        -------
+        list of int
+            Entry ``v`` (``v < min(t, span)``) is the smallest ``m`` in [0, 2**53] whose
+            uniform ``m · 2**-53`` gives this step a value above ``v`` (2**53: none does).
+            Found once per step state and kept (up to :data:`CUT_BUDGET` thresholds).
+        """
+        prefix = self._python_rows(total)[after]
+        t = total
+        top = t if t < self.span else self.span
+        high = prefix[t + 1]
+        weight = high - prefix[t - top]
+        cut = [_first_word(prefix[t - v], high, weight) for v in range(top)]
+        if self._cut_count + top <= CUT_BUDGET:
+            self._cut_count += top
+            self._cuts[after][t] = cut
+        return cut
 
     def sample(self, total: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
         """Offsets ``h`` uniform over ``[0, span]^count`` with sum ≤ ``total``.
@@ -152,6 +238,50 @@ class GapCounts:
             out[:, i] = value
             t -= value
         return out
+
+
+def _first_word(below: float, high: float, weight: float) -> int:
+    """Smallest ``m`` in [0, 2**53] with ``below ≥ high − (m·2**-53)·weight`` (float
+    arithmetic, as the samplers do it; ``2**53`` when no uniform reaches it).
+
+    The right side never grows with ``m`` (IEEE rounding is monotone), so the
+    comparison flips once: bracket it from an estimate, then bisect.
+    """
+
+    def holds(m: int) -> bool:
+        return below >= high - (m * _INV_WORDS) * weight
+
+    estimate = (high - below) / weight if weight > 0 else 0.0
+    guess = int(min(max(estimate, 0.0), 1.0) * WORDS)
+    guess = min(guess, WORDS - 1)
+    step = 1
+    if holds(guess):  # answer ≤ guess: find a lower m where it fails
+        high_m = guess
+        while True:
+            low_m = high_m - step
+            if low_m < 0:
+                low_m = -1
+                break
+            if not holds(low_m):
+                break
+            high_m, step = low_m, step * 2
+    else:  # answer > guess: find a higher m where it holds
+        low_m = guess
+        while True:
+            high_m = low_m + step
+            if high_m >= WORDS:
+                high_m = WORDS
+                break
+            if holds(high_m):
+                break
+            low_m, step = high_m, step * 2
+    while high_m - low_m > 1:  # holds(high_m) (or 2**53), not holds(low_m) (or −1)
+        middle = (low_m + high_m) // 2
+        if holds(middle):
+            high_m = middle
+        else:
+            low_m = middle
+    return high_m
 
 
 _tables: dict[tuple[int, int], GapCounts] = {}
@@ -196,16 +326,6 @@ def feasible_gaps(low: int, high: int, room: np.ndarray, uniforms: np.ndarray) -
     if count == 0:
         return np.zeros((len(budget), 0), np.int64)
     return low + gap_counts(count, high - low).sample(budget, uniforms)
-
-
-def feasible_gaps_one(low: int, high: int, room: int, uniforms: list[float]) -> list[int]:
-    """:func:`feasible_gaps` for one image (same result as a one-row call)."""
-    if room - len(uniforms) * low < 0:
-        raise ValueError("room is below the minimum gaps")
-    if not uniforms:
-        return []
-    offsets = gap_counts(len(uniforms), high - low).sample_one(room - len(uniforms) * low, uniforms)
-    return [low + h for h in offsets]
 
 
 def count_feasible(low: int, high: int, count: int, room: int) -> int:

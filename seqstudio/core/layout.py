@@ -5,13 +5,21 @@ Pure integer arithmetic on glyph widths; no pixels are touched here.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 from seqstudio.core.errors import SpecError
-from seqstudio.core.gapfit import feasible_gaps, feasible_gaps_one
-from seqstudio.core.rng import STREAM_ALIGN, STREAM_EXACT, STREAM_FIT, STREAM_GAPS, ImageRandom
+from seqstudio.core.gapfit import GapCounts, feasible_gaps, gap_counts
+from seqstudio.core.rng import (
+    STREAM_ALIGN,
+    STREAM_EXACT,
+    STREAM_FIT,
+    STREAM_GAPS,
+    DrawPlan,
+    ImageRandom,
+)
 from seqstudio.core.spec import GenerationSpec
 
 
@@ -208,7 +216,15 @@ def fit_gaps(spec: GenerationSpec, rand: ImageRandom, count: int, room: int) -> 
         return None
     if spec.spacing_mode == "fixed":
         return [rand.integer(STREAM_FIT, 0, lo, min(hi, room // count))] * count
-    return feasible_gaps_one(lo, hi, room, rand.uniforms(STREAM_FIT, count))
+    plan, table = _redraw_tools(count, hi - lo)
+    # The uniforms rand.uniforms(STREAM_FIT, count) would give, as 53-bit integers.
+    return table.sample_words(room - count * lo, plan.words(rand.key), lo)
+
+
+@functools.lru_cache(maxsize=64)
+def _redraw_tools(count: int, span: int) -> tuple[DrawPlan, GapCounts]:
+    """The draws and the counting table of a redraw of ``count`` gaps (one lookup)."""
+    return DrawPlan([(STREAM_FIT, count)]), gap_counts(count, span)
 
 
 def fit_gap_rows(

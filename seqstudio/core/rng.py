@@ -153,17 +153,25 @@ class DrawPlan:
 
     def uniforms(self, key: int) -> dict[int, list[float]]:
         """``{stream: ImageRandom(key).uniforms(stream, count)}`` for every planned stream."""
-        lanes = self._lane_mask
-        z = (key * self._lanes) ^ self._hashes
-        z = ((z ^ (z >> 30)) & lanes) * _M1_INT & lanes
-        z = ((z ^ (z >> 27)) & lanes) * _M2_INT & lanes
-        z ^= z >> 31  # lanes' upper halves get bits of the lane above: not read
-        values = [(v >> 11) * _INV_2_53 for v in self._unpack(z.to_bytes(self._size, "little"))]
+        values = [m * _INV_2_53 for m in self.words(key)]
         out, first = {}, 0
         for stream, count in self.counts:
             out[stream] = values[first : first + count]
             first += count
         return out
+
+    def words(self, key: int) -> tuple[int, ...]:
+        """The 53-bit integers behind every planned draw, streams in plan order.
+
+        ``m * 2**-53`` is the uniform :meth:`uniforms` gives for that draw (exactly).
+        """
+        lanes = self._lane_mask
+        z = (key * self._lanes) ^ self._hashes
+        z = ((z ^ (z >> 30)) & lanes) * _M1_INT & lanes
+        z = ((z ^ (z >> 27)) & lanes) * _M2_INT & lanes
+        # Lanes' upper halves get bits of the lane above: cleared before the shift.
+        z = ((z ^ (z >> 31)) & lanes) >> 11
+        return self._unpack(z.to_bytes(self._size, "little"))
 
 
 class ImageRandom:
