@@ -4,15 +4,17 @@ Gap statistics are checked against an enumeration of the feasible gap vectors; t
 sampler's probabilities against exact integer counts.
 """
 
+import hashlib
 import itertools
 from collections import Counter
 
 import numpy as np
 import pytest
 
+from seqstudio.core import gapfit
 from seqstudio.core.augment.presets import load_preset
 from seqstudio.core.errors import SpecError
-from seqstudio.core.gapfit import count_feasible, feasible_gaps, gap_counts
+from seqstudio.core.gapfit import GapCounts, count_feasible, feasible_gaps, gap_counts
 from seqstudio.core.generator import SequenceGenerator
 from seqstudio.core.layout import WidthError
 from seqstudio.core.spec import GenerationSpec
@@ -67,13 +69,14 @@ def test_grown_tables_draw_the_same_gaps():
 
 
 @pytest.mark.parametrize("count, span", [(4, 5), (11, 5), (3, 40), (6, 1), (19, 8), (5, 0), (1, 7)])
-def test_integer_thresholds_give_the_float_samplers_values(count, span):
-    """One image at a time compares 53-bit integers with cached thresholds; batches do
-    the float arithmetic. Each threshold is where the float comparison flips, and both
-    give the same gaps at, beside and between thresholds."""
+def test_one_image_thresholds_give_the_batch_inversions_values(count, span, monkeypatch):
+    """One image at a time compares each uniform's 53-bit integer with thresholds kept
+    per step state; batches invert the float table. Each threshold is exactly where the float
+    comparison flips, and both give the same gaps at, beside and between thresholds,
+    also once the threshold budget is spent (the float inversion itself)."""
     table = gap_counts(count, span)
     rng = np.random.default_rng(count * 100 + span)
-    top_word = 2**53
+    grid = 2**53  # uniforms are m / 2**53
     budgets, words = [], []
     for after in range(count):
         for t in range(count * span + 2):
@@ -83,24 +86,26 @@ def test_integer_thresholds_give_the_float_samplers_values(count, span):
             cut = table.thresholds(after, t)
             assert len(cut) == top and cut == sorted(cut)
             for v, m in enumerate(cut):
-                if m < top_word:  # the comparison holds from m on ...
-                    assert prefix[t - v] >= high - (m * 2.0**-53) * weight
+                if m < grid:  # the comparison holds from m on ...
+                    assert prefix[t - v] >= high - (m / grid) * weight
                 if m > 0:  # ... and not just below it
-                    assert not prefix[t - v] >= high - ((m - 1) * 2.0**-53) * weight
-                if after == count - 1:  # the first step: put the word right at the threshold
+                    assert not prefix[t - v] >= high - ((m - 1) / grid) * weight
+                if after == count - 1:  # the first step: put its uniform at the threshold
                     for w in (m - 1, m):
-                        if 0 <= w < top_word:
+                        if 0 <= w < grid:
                             budgets.append(t)
-                            words.append([w, *rng.integers(0, top_word, count - 1).tolist()])
+                            words.append([w, *rng.integers(0, grid, count - 1).tolist()])
     for _ in range(3000):
         budgets.append(int(rng.integers(0, count * span + 3)))
-        words.append(rng.choice([0, top_word - 1, *rng.integers(0, top_word, 6)], count).tolist())
-    uniforms = np.array(words, dtype=np.float64) * 2.0**-53
+        words.append(rng.choice([0, grid - 1, *rng.integers(0, grid, 6)], count).tolist())
+    uniforms = np.array(words, dtype=np.float64) / grid
     batched = table.sample(np.array(budgets), uniforms)
+    monkeypatch.setattr(gapfit, "CUT_BUDGET", 0)
+    spent = GapCounts(count, span)  # keeps no threshold: inverts floats per draw
     for k, (budget, row) in enumerate(zip(budgets, words)):
-        one = table.sample_words(budget, row, 3)
-        assert one == [3 + g for g in table.sample_one(budget, uniforms[k].tolist())]
-        assert one == (3 + batched[k]).tolist()
+        assert table.sample_words(budget, row, 3) == (3 + batched[k]).tolist()
+        assert spent.sample_words(budget, row) == batched[k].tolist()
+        assert table.sample_one(budget, uniforms[k].tolist()) == batched[k].tolist()
 
 
 def test_sampler_is_uniform_over_the_feasible_set():
@@ -132,6 +137,25 @@ def test_binding_width_gaps_are_uniform_over_the_enumerated_feasible_set():
         f_exp = np.array([expected[v] for v in values], float) / len(support) * len(gaps)
         assert stats.chisquare([observed[v] for v in values], f_exp).pvalue > 0.01
     assert all(batch.images.shape[2] == 170 for _ in [0])
+
+
+@pytest.mark.parametrize(
+    "digits, width, digest",
+    [
+        ("14543", 170, "bc6c91d3d637695f3caadcf6781214460a6764f7b56688d8ea02fe4ef2bbf6ab"),
+        ("145432101234", 413, "79a43e1f2abf7c6f042ee37fa5f97f204fd7d8ce8b47572061d336ea456b9711"),
+    ],
+)
+def test_binding_width_images_keep_their_bytes(digits, width, digest):
+    """Same seed, same bytes across versions: the one-at-a-time redraw was rewritten for
+    speed (integer thresholds); these digests were taken before it (main e72a8d5)."""
+    generator = SequenceGenerator(GenerationSpec(digits=digits, width=width, seed=11))
+    h = hashlib.sha256()
+    for index in range(200):
+        sample = generator.generate(index)
+        h.update(sample.image.tobytes())
+        h.update(bytes(sample.gaps))
+    assert h.hexdigest() == digest
 
 
 def test_non_binding_width_gives_independent_uniform_gaps_as_strict():

@@ -35,8 +35,8 @@ import numpy as np
 #: Uniforms are ``m · 2**-53`` for a 53-bit integer ``m`` (see :mod:`seqstudio.core.rng`).
 WORDS = 1 << 53
 _INV_WORDS = 1.0 / WORDS
-#: Most integer thresholds one table keeps (~40 bytes each); past it, floats are compared.
-CUT_BUDGET = 1 << 16
+#: Most thresholds one table keeps (~40 bytes each); states past it invert floats per draw.
+CUT_BUDGET = 1 << 17
 
 
 class GapCounts:
@@ -117,22 +117,25 @@ class GapCounts:
                 lists = self._lists
         return lists
 
-    def sample_one(self, total: int, uniforms: list[float]) -> list[int]:
+    def sample_one(self, total: int, uniforms: Sequence[float]) -> list[int]:
         """:meth:`sample` for one image, in plain Python floats (the same numbers, bit
         for bit: the same table entries and IEEE operations, ``bisect_left`` for
         ``searchsorted``), without numpy's per-call overhead."""
-        lists = self._python_rows(total)
-        t, span, count = total, self.span, self.count
-        out = []
-        for i in range(count):
-            prefix = lists[count - i - 1]
-            top = t if t < span else span
-            high = prefix[t + 1]
-            value = t + 1 - bisect_left(prefix, high - uniforms[i] * (high - prefix[t - top]))
-            value = 0 if value < 0 else (top if value > top else value)
+        t, out = total, []
+        for i, u in enumerate(uniforms):
+            value = self._invert(self.count - i - 1, t, u)
             out.append(value)
             t -= value
         return out
+
+    def _invert(self, after: int, total: int, u: float) -> int:
+        """One step of :meth:`sample` in Python floats, clipped to the step's range."""
+        prefix = self._python_rows(total)[after]
+        t = total
+        top = t if t < self.span else self.span
+        high = prefix[t + 1]
+        value = t + 1 - bisect_left(prefix, high - u * (high - prefix[t - top]))
+        return 0 if value < 0 else (top if value > top else value)
 
     def sample_words(self, total: int, words: Sequence[int], low: int = 0) -> list[int]:
         """:meth:`sample_one` (plus ``low``) with each uniform given as its 53-bit integer.
@@ -143,18 +146,19 @@ class GapCounts:
             The budget ``t ≥ 0``.
         words : sequence of int
             One ``m`` in [0, 2**53) per gap, for the uniform ``m · 2**-53`` (as
-            :meth:`seqstudio.core.rng.ImageRandom.words` gives them).
+            :meth:`seqstudio.core.rng.DrawPlan.words` gives them).
         low : int
             Added to every offset (the minimum gap).
 
         Notes
         -----
-        A step with budget ``t`` gives the value ``#{v < min(t, span) : S(t − v − 1) ≥
-        S(t) − u·w}`` (the inversion of :meth:`sample`). Each comparison is monotone in
-        ``u``, so it holds exactly from some integer ``m`` on: that threshold is found
-        once per step state (``j``, ``t``), with the same float operations, and kept.
-        A draw then counts thresholds ≤ ``m`` — the same values, bit for bit, without
-        float arithmetic per image.
+        A step with budget ``t`` gives ``#{v < min(t, span) : S(t − v − 1) ≥ S(t) − u·w}``
+        (the inversion of :meth:`sample`). Each comparison is monotone in ``u``, so over
+        the 2**53 possible uniforms it flips exactly once: :meth:`thresholds` finds where,
+        with the same float operations, once per step state, and a draw then counts the
+        thresholds ≤ ``m`` (one ``bisect``) — the same values, bit for bit, with no
+        float arithmetic per image. Past :data:`CUT_BUDGET` kept thresholds, new states
+        invert floats per draw.
         """
         if total > self._total:
             self._python_rows(total)
@@ -162,19 +166,20 @@ class GapCounts:
         t, j = total, self.count - 1
         out = []
         for m in words:
-            if t == 0:  # no budget left: every remaining offset is 0 (an empty count)
+            if t == 0:  # no budget left: every remaining offset is 0
                 out += [low] * (j + 1)
                 break
             cut = cuts[j][t]
-            if cut is None:
-                cut = self.thresholds(j, t)
-            value = bisect_right(cut, m)
+            if cut is None and (cut := self.thresholds(j, t)) is None:
+                value = self._invert(j, t, m * _INV_WORDS)
+            else:
+                value = bisect_right(cut, m)
             out.append(low + value)
             t -= value
             j -= 1
         return out
 
-    def thresholds(self, after: int, total: int) -> list[int]:
+    def thresholds(self, after: int, total: int) -> list[int] | None:
         """The integer thresholds of one step of :meth:`sample_words`.
 
         Parameters
@@ -186,20 +191,25 @@ class GapCounts:
 
         Returns
         -------
-        list of int
+        list of int or None
             Entry ``v`` (``v < min(t, span)``) is the smallest ``m`` in [0, 2**53] whose
-            uniform ``m · 2**-53`` gives this step a value above ``v`` (2**53: none does).
-            Found once per step state and kept (up to :data:`CUT_BUDGET` thresholds).
+            uniform ``m · 2**-53`` gives this step a value above ``v`` (2**53: none
+            does). Kept once found; ``None`` when :data:`CUT_BUDGET` thresholds are kept
+            and this state is not among them.
         """
+        kept = self._cuts[after][total] if total <= self._total else None
+        if kept is not None:
+            return kept
+        top = total if total < self.span else self.span
+        if self._cut_count + top > CUT_BUDGET:
+            return None
         prefix = self._python_rows(total)[after]
         t = total
-        top = t if t < self.span else self.span
         high = prefix[t + 1]
         weight = high - prefix[t - top]
         cut = [_first_word(prefix[t - v], high, weight) for v in range(top)]
-        if self._cut_count + top <= CUT_BUDGET:
-            self._cut_count += top
-            self._cuts[after][t] = cut
+        self._cut_count += top
+        self._cuts[after][t] = cut
         return cut
 
     def sample(self, total: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
