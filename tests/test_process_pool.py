@@ -187,3 +187,58 @@ def test_a_trial_export_can_insist_on_the_pool(tmp_path, monkeypatch):
     job = prepare_export(spec, 200, tmp_path / "trial", ExportOptions(workers=2))
     job.pool = "always"
     assert run_export(job).complete and started == [2]
+
+
+def write_pid_and_sleep(folder: str) -> int:
+    """A task that outlives its parent unless the worker notices the parent is gone."""
+    path = os.path.join(folder, f"{os.getpid()}.pid")
+    with open(path + ".tmp", "w") as handle:
+        handle.write(str(os.getpid()))
+    os.replace(path + ".tmp", path)
+    time.sleep(120)
+    return os.getpid()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            return "\nState:\tZ" not in handle.read()
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+def test_workers_exit_when_their_parent_is_killed(tmp_path):
+    # `kill -9` of the CLI (or the OOM killer) must not leave workers running forever:
+    # they were blocked on their queues, whose other ends they hold themselves.
+    import signal
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from seqstudio.core.process_pool import run_tasks\n"
+        "from tests.test_process_pool import write_pid_and_sleep\n"
+        f"run_tasks(write_pid_and_sleep, [{str(tmp_path)!r}] * 2, lambda t, r: None, workers=2)\n"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=root)
+    pids: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while len(pids) < 2 and time.monotonic() < deadline and parent.poll() is None:
+            pids = [int(p.name.split(".")[0]) for p in tmp_path.glob("*.pid")]
+            time.sleep(0.05)
+        assert len(pids) == 2, "the workers never started"
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        deadline = time.monotonic() + 10
+        while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(_alive(pid) for pid in pids), "workers outlived their killed parent"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        for pid in pids:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)

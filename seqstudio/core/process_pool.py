@@ -15,7 +15,8 @@ Running tasks (:func:`run_tasks`)
     so memory stays flat whatever the task count. Results are handed to ``on_result``
     in this process, in task order or as they complete. Workers ignore Ctrl+C (started
     with it blocked, then ignoring it): the caller's process handles it, and a worker
-    task polls :func:`stop_requested` to end early. A stop (the caller's
+    task polls :func:`stop_requested` to end early. A worker whose parent dies (``kill
+    -9``, the OOM killer) exits at once instead of waiting forever on its queues. A stop (the caller's
     ``should_stop``), a failed task or a result the caller refuses stops submitting and
     tells the workers to stop; the pool is always shut down and its processes joined
     before :func:`run_tasks` returns or raises.
@@ -26,7 +27,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import select
 import signal
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
@@ -125,15 +129,44 @@ def stop_requested() -> bool:
     return _STOP is not None and _STOP.is_set()
 
 
-def _init_worker(initializer: Callable[..., None] | None, initargs: tuple, stop_event) -> None:
-    """Worker start: ignore Ctrl+C (the parent handles it), keep the stop event, initialise."""
+def _init_worker(
+    initializer: Callable[..., None] | None, initargs: tuple, stop_event, parent: int
+) -> None:
+    """Worker start: ignore Ctrl+C (the parent handles it), keep the stop event, watch
+    the parent, initialise."""
     global _STOP
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):  # started with it blocked (see _sigint_blocked)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _STOP = stop_event
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     if initializer is not None:
         initializer(*initargs)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker as soon as process ``parent`` is gone.
+
+    A worker forked from the fork server is not the parent's child and holds both ends
+    of its queues, so a killed parent never wakes it: without this it would wait (or
+    block writing a result) forever. Linux waits on a pidfd; elsewhere the pid is polled.
+    """
+    try:
+        handle = os.pidfd_open(parent)
+    except (AttributeError, OSError):  # not Linux >= 5.3, or already gone
+        handle = None
+    if handle is not None:
+        select.select([handle], [], [])
+    else:
+        while True:
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                break
+            except PermissionError:  # pragma: no cover - the pid was reused
+                break
+            time.sleep(0.5)
+    os._exit(1)  # nobody records what this worker would finish
 
 
 # ------------------------------------------------------------------ parent side
@@ -219,7 +252,7 @@ def run_tasks(
         workers,
         mp_context=context,
         initializer=_init_worker,
-        initargs=(initializer, initargs, stop_event),
+        initargs=(initializer, initargs, stop_event, os.getpid()),
     )
     try:
         while True:
