@@ -149,8 +149,11 @@ def _exit_with_parent(parent: int) -> None:
 
     A worker forked from the fork server is not the parent's child and holds both ends
     of its queues, so a killed parent never wakes it: without this it would wait (or
-    block writing a result) forever. Linux waits on a pidfd; elsewhere the pid is polled.
+    block writing a result) forever. Linux waits on a pidfd; other POSIX systems poll
+    the pid. Not on Windows, where ``os.kill(pid, 0)`` would terminate the parent.
     """
+    if os.name != "posix":  # pragma: no cover - Windows: spawned children, no fork server
+        return
     try:
         handle = os.pidfd_open(parent)
     except (AttributeError, OSError):  # not Linux >= 5.3, or already gone
