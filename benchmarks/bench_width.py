@@ -43,8 +43,8 @@ TARGET = 1.10  # pad / strict, per image
 def verdict(ratio: float) -> str:
     """``"met (…)"`` or ``"MISSED by …"`` for a pad/strict ratio against :data:`TARGET`."""
     if ratio <= TARGET:
-        return f"met ({(TARGET - ratio) * 100:.0f} points to spare)"
-    return f"MISSED by {(ratio - TARGET) * 100:.1f} points ({ratio / TARGET - 1:.1%} over)"
+        return f"met, {TARGET - ratio:.3f} to spare"
+    return f"MISSED by {ratio - TARGET:.3f} ({ratio / TARGET - 1:.1%} over the target)"
 
 
 def load() -> str:
