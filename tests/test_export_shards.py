@@ -87,6 +87,35 @@ def test_a_cancelled_shard_finishes_identically(tmp_path, single):
     assert tree(folder) == tree(single)
 
 
+@pytest.mark.parametrize("damage", ["delete", "corrupt"])
+def test_a_resume_remakes_a_recorded_unit_whose_file_is_missing_or_damaged(
+    tmp_path, single, damage
+):
+    # The plain export re-hashes its recorded files on --resume; a unit's part manifest
+    # must not vouch for files that are gone or changed since (it said "complete" and
+    # --verify then failed).
+    folder = tmp_path / "data"
+    options = ExportOptions(
+        splits=parse_splits("train=0.8,val=0.1,test=0.1"),
+        annotations=("coco", "yolo"),
+        masks=True,
+        workers=1,
+    )
+    export_in_units(SPEC, 700, folder, options, shard=ShardSpec(0, 1), **stop_after_first_unit())
+    image = folder / "train" / "000001.png"
+    assert image.exists() and (folder / ".seqstudio-parts").is_dir()
+    if damage == "delete":
+        image.unlink()
+    else:
+        data = bytearray(image.read_bytes())
+        data[-20] ^= 0xFF
+        image.write_bytes(bytes(data))
+    result = export_in_units(SPEC, 700, folder, options, shard=ShardSpec(0, 1))
+    assert result.already_done + result.written == 700 and result.written == 700
+    merge_export(folder)
+    assert tree(folder) == tree(single)
+
+
 def test_shards_must_agree_on_n_and_settings(tmp_path, capsys):
     folder = tmp_path / "data"
     base = ["export", "-o", str(folder), "--count", "300", "--workers", "1"]

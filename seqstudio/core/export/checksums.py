@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from seqstudio.core.export import writers
 from seqstudio.core.fileio import contained_path
@@ -67,12 +68,17 @@ _ESCAPED = frozenset('"\\')
 
 def hash_file(path: str | Path) -> tuple[int, str]:
     """``(size, sha256 hex)`` of a file, read in blocks."""
+    with open(path, "rb") as handle:
+        return hash_stream(handle)
+
+
+def hash_stream(handle: BinaryIO) -> tuple[int, str]:
+    """``(size, sha256 hex)`` of what is left to read in a binary stream, read in blocks."""
     digest = hashlib.sha256()
     size = 0
-    with open(path, "rb") as handle:
-        while block := handle.read(HASH_BLOCK):
-            digest.update(block)
-            size += len(block)
+    while block := handle.read(HASH_BLOCK):
+        digest.update(block)
+        size += len(block)
     return size, digest.hexdigest()
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from seqstudio.core.export.checksums import hash_stream
 from seqstudio.core.export.destinations import Destination, open_destination
 from seqstudio.core.export.options import SHARD_FORMATS
 from seqstudio.core.export.shard_files import open_shard_writer
@@ -39,8 +40,27 @@ def part_path(unit: Unit, suffix: str) -> str:
 
 
 def is_complete(dest: Destination, unit: Unit) -> bool:
-    """Whether the unit's output and manifests are all written."""
-    return dest.exists(part_path(unit, ".jsonl"))
+    """Whether the unit's output and manifests are all written and its files intact.
+
+    The part manifest is written last, so it names complete output; every file its
+    ``.files`` part lists is also checked against the recorded size and SHA-256 (as a
+    plain export's resume checks its files), so that a file deleted or damaged since
+    is made again rather than vouched for.
+    """
+    if not dest.exists(part_path(unit, ".jsonl")):
+        return False
+    try:
+        listing = dest.read_bytes(part_path(unit, ".files")).decode("utf-8")
+        for line in listing.splitlines():
+            if not line.strip():
+                continue
+            entry = json.loads(line)
+            with dest.open_read(entry["path"]) as handle:
+                if hash_stream(handle) != (entry["size"], entry["sha256"]):
+                    return False
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return True
 
 
 class _Stopped(Exception):
