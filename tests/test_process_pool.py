@@ -189,14 +189,46 @@ def test_a_trial_export_can_insist_on_the_pool(tmp_path, monkeypatch):
     assert run_export(job).complete and started == [2]
 
 
-def write_pid_and_sleep(folder: str) -> int:
+def write_pid_and_sleep(fifo: str) -> int:
     """A task that outlives its parent unless the worker notices the parent is gone."""
-    path = os.path.join(folder, f"{os.getpid()}.pid")
-    with open(path + ".tmp", "w") as handle:
-        handle.write(str(os.getpid()))
-    os.replace(path + ".tmp", path)
-    time.sleep(120)
+    with open(fifo, "w") as handle:  # the test reads the pids as they come (no polling)
+        handle.write(f"{os.getpid()}\n")
+    time.sleep(120)  # the task's work: far longer than the test waits
     return os.getpid()
+
+
+def _read_pids(fifo: str, count: int, timeout: float) -> list[int]:
+    """Read ``count`` pid lines from ``fifo``, waiting at most ``timeout`` seconds."""
+    import select
+
+    fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    keep_open = os.open(fifo, os.O_WRONLY)  # so a writer closing does not end the stream
+    data = b""
+    try:
+        deadline = time.monotonic() + timeout
+        while data.count(b"\n") < count:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                break
+            data += os.read(fd, 4096)
+    finally:
+        os.close(keep_open)
+        os.close(fd)
+    return [int(line) for line in data.split()]
+
+
+def _exited_within(pid: int, timeout: float) -> bool:
+    """Whether process ``pid`` (not our child) ends within ``timeout`` seconds (pidfd)."""
+    import select
+
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        return bool(select.select([fd], [], [], timeout)[0]) or not _alive(pid)
+    finally:
+        os.close(fd)
 
 
 def _alive(pid: int) -> bool:
@@ -207,7 +239,7 @@ def _alive(pid: int) -> bool:
         return False
 
 
-@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="waits on pidfds (Linux)")
 def test_workers_exit_when_their_parent_is_killed(tmp_path):
     # `kill -9` of the CLI (or the OOM killer) must not leave workers running forever:
     # they were blocked on their queues, whose other ends they hold themselves.
@@ -215,27 +247,23 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path):
     import subprocess
     import sys
 
+    fifo = str(tmp_path / "pids")
+    os.mkfifo(fifo)
     script = (
         "import sys\n"
         "from seqstudio.core.process_pool import run_tasks\n"
         "from tests.test_process_pool import write_pid_and_sleep\n"
-        f"run_tasks(write_pid_and_sleep, [{str(tmp_path)!r}] * 2, lambda t, r: None, workers=2)\n"
+        f"run_tasks(write_pid_and_sleep, [{fifo!r}] * 2, lambda t, r: None, workers=2)\n"
     )
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     parent = subprocess.Popen([sys.executable, "-c", script], cwd=root)
     pids: list[int] = []
     try:
-        deadline = time.monotonic() + 60
-        while len(pids) < 2 and time.monotonic() < deadline and parent.poll() is None:
-            pids = [int(p.name.split(".")[0]) for p in tmp_path.glob("*.pid")]
-            time.sleep(0.05)
+        pids = _read_pids(fifo, 2, timeout=60)
         assert len(pids) == 2, "the workers never started"
         parent.send_signal(signal.SIGKILL)
         parent.wait()
-        deadline = time.monotonic() + 10
-        while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not any(_alive(pid) for pid in pids), "workers outlived their killed parent"
+        assert all(_exited_within(pid, 10) for pid in pids), "workers outlived their parent"
     finally:
         if parent.poll() is None:
             parent.kill()
