@@ -28,6 +28,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from seqstudio.core.export import ExportOptions
 from seqstudio.core.progress import Progress, format_duration
 from seqstudio.gui.export_runner import ExportEstimate, ExportRequest
 from seqstudio.gui.runners import LatestRunner
@@ -83,9 +84,10 @@ def _scratch_parent(out_dir: str) -> str | None:
     return None
 
 
-def speed_key(request: ExportRequest) -> tuple:
-    """What the measured speed depends on (not the count, folder, resume or sequences)."""
-    options = dataclasses.replace(
+def _trial_options(request: ExportRequest) -> ExportOptions:
+    """``request``'s options without what does not change the speed per image (resume,
+    overwrite, sequences, chunk size): what a trial export runs and what its rate is for."""
+    return dataclasses.replace(
         request.options,
         resume=False,
         overwrite=False,
@@ -93,7 +95,11 @@ def speed_key(request: ExportRequest) -> tuple:
         sequence_lines=None,
         chunk_size=None,
     )
-    return (request.spec, options)
+
+
+def speed_key(request: ExportRequest) -> tuple:
+    """What the measured speed depends on (not the count, folder, resume or sequences)."""
+    return (request.spec, _trial_options(request))
 
 
 def measure_export(
@@ -121,14 +127,7 @@ def measure_export(
     from seqstudio.core.export import prepare_export, run_export
     from seqstudio.core.export.scheduler import plan_chunks
 
-    options = dataclasses.replace(
-        request.options,
-        resume=False,
-        overwrite=False,
-        sequences_file=None,
-        sequence_lines=None,
-        chunk_size=None,
-    )
+    options = _trial_options(request)
     with tempfile.TemporaryDirectory(
         prefix=SCRATCH_PREFIX, dir=_scratch_parent(request.out_dir), ignore_cleanup_errors=True
     ) as scratch:
