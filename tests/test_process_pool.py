@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import time
 
 import pytest
 
-from seqstudio.core.process_pool import run_tasks, stop_requested
+from seqstudio.core.process_pool import run_tasks, stop_requested, wait_for_stop
 
 
 def square(x: int) -> int:
     if x < 0:
         raise ValueError(f"negative {x}")
-    if x % 3 == 0:
-        time.sleep(0.02)  # some tasks finish later than the next ones
+    if x % 3 == 0:  # some tasks take longer (real work), so they finish after later ones
+        hashlib.sha256(bytes(4_000_000)).digest()
     return x * x
 
 
@@ -23,11 +24,8 @@ def pid_of(_: int) -> int:
     return os.getpid()
 
 
-def wait_for_stop(_: int) -> bool:
-    deadline = time.monotonic() + 30
-    while not stop_requested() and time.monotonic() < deadline:
-        time.sleep(0.005)
-    return stop_requested()
+def until_stopped(_: int) -> bool:
+    return wait_for_stop(30) and stop_requested()
 
 
 def remember(tag: str) -> None:
@@ -100,7 +98,7 @@ def test_a_stop_reaches_running_tasks_and_results_are_delivered_or_discarded(aft
     got = []
     started = time.monotonic()
     run = run_tasks(
-        wait_for_stop,
+        until_stopped,
         range(20),
         lambda t, r: got.append(r),
         workers=2,
@@ -189,12 +187,11 @@ def test_a_trial_export_can_insist_on_the_pool(tmp_path, monkeypatch):
     assert run_export(job).complete and started == [2]
 
 
-def write_pid_and_sleep(fifo: str) -> int:
+def write_pid_and_wait(fifo: str) -> bool:
     """A task that outlives its parent unless the worker notices the parent is gone."""
     with open(fifo, "w") as handle:  # the test reads the pids as they come (no polling)
         handle.write(f"{os.getpid()}\n")
-    time.sleep(120)  # the task's work: far longer than the test waits
-    return os.getpid()
+    return wait_for_stop(120)  # a killed parent never asks: far longer than the test waits
 
 
 def _read_pids(fifo: str, count: int, timeout: float) -> list[int]:
@@ -252,8 +249,8 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path):
     script = (
         "import sys\n"
         "from seqstudio.core.process_pool import run_tasks\n"
-        "from tests.test_process_pool import write_pid_and_sleep\n"
-        f"run_tasks(write_pid_and_sleep, [{fifo!r}] * 2, lambda t, r: None, workers=2)\n"
+        "from tests.test_process_pool import write_pid_and_wait\n"
+        f"run_tasks(write_pid_and_wait, [{fifo!r}] * 2, lambda t, r: None, workers=2)\n"
     )
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     parent = subprocess.Popen([sys.executable, "-c", script], cwd=root)

@@ -129,6 +129,22 @@ def stop_requested() -> bool:
     return _STOP is not None and _STOP.is_set()
 
 
+def wait_for_stop(timeout: float) -> bool:
+    """In a pool worker: wait up to ``timeout`` seconds for the parent's stop request.
+
+    Parameters
+    ----------
+    timeout : float
+        The most seconds to wait.
+
+    Returns
+    -------
+    bool
+        Whether the stop was requested (``False`` outside a pool worker, at once).
+    """
+    return _STOP is not None and bool(_STOP.wait(timeout))
+
+
 def _init_worker(
     initializer: Callable[..., None] | None, initargs: tuple, stop_event, parent: int
 ) -> None:
